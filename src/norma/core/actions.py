@@ -1,0 +1,286 @@
+"""Actions: the one write path for every state change.
+
+Views, the API and the CLI build an Action and call `execute()`; `check()` holds the rules
+(permission, scope, state, separation of duties) so all three behave the same.
+"""
+
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from norma.core.changelog import history_for, record_change, snapshot
+from norma.core.context import acting_as, current_actor
+
+
+class ActionRefused(Exception):
+    """The action may not happen; `message` says why in words a user understands."""
+
+    status_code = 409
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotPermitted(ActionRefused):
+    status_code = 403
+
+
+class InvalidInput(ActionRefused):
+    status_code = 422
+
+    @classmethod
+    def from_validation_error(cls, error: ValidationError) -> "InvalidInput":
+        errors = getattr(error, "message_dict", None) or {"__all__": error.messages}
+        return cls("Some fields are not valid.", errors)
+
+
+class StaleEdit(ActionRefused):
+    """Someone saved the record after this edit began; nothing was overwritten."""
+
+    status_code = 412
+
+    def __init__(self, obj, expected_version: int):
+        self.obj = obj
+        self.changes = [
+            entry
+            for entry in history_for(obj)
+            if (entry.after or {}).get("version", 0) > expected_version
+        ]
+        who = ", ".join(sorted({e.actor_name for e in self.changes})) or "someone"
+        fields = sorted({name for e in self.changes for name, _, _ in e.changed_fields()})
+        fields = [f for f in fields if f != "version"]
+        super().__init__(
+            f"{obj.reference if hasattr(obj, 'reference') else obj} was changed by {who} "
+            f"since you opened it (version {expected_version} → {obj.version}"
+            + (f"; changed: {', '.join(fields)}" if fields else "")
+            + "). Your edit was not saved: review the current values and try again."
+        )
+
+
+class Action:
+    """Base class: subclasses set `code`, `label`, `permission` and implement `apply()`."""
+
+    code: ClassVar[str]
+    label: ClassVar[str]
+    permission: ClassVar[str | None] = None
+    reason_required: ClassVar[bool] = False
+
+    def __init__(self, actor, obj=None, *, data=None, reason: str = "", expected_version=None):
+        self.actor = actor
+        self.obj = obj
+        self.data = data or {}
+        self.reason = (reason or "").strip()
+        self.expected_version = expected_version
+
+    # -- rules ---------------------------------------------------------------
+    def check(self):
+        """Raise ActionRefused unless the actor may do this to this object now."""
+        if not (self.actor and self.actor.is_authenticated and self.actor.is_active):
+            raise NotPermitted("You must be signed in.")
+        if self.permission and not self.actor.has_perm(self.permission):
+            raise NotPermitted(f"You do not have the right to {self.label.lower()}.")
+        if self.obj is not None and self.obj.pk and not self.actor.scope.allows(self.obj):
+            raise NotPermitted(f"{self.obj} is outside the sites or departments you work in.")
+        if self.reason_required and not self.reason:
+            raise InvalidInput("A reason is required.", {"reason": ["Give a reason."]})
+        self.check_rules()
+
+    def check_rules(self):
+        """State and separation-of-duties rules of the concrete action."""
+
+    def is_allowed(self) -> bool:
+        try:
+            self.check()
+        except ActionRefused:
+            return False
+        return True
+
+    # -- doing it ------------------------------------------------------------
+    def apply(self):
+        raise NotImplementedError
+
+    def logged_values(self, before: dict | None) -> tuple[dict | None, dict]:
+        """What the change log keeps: the record before and after, unless overridden."""
+        return before, snapshot(self.obj)
+
+    def after_commit(self):
+        """Work to start once the change is committed (notifications, tasks)."""
+
+    def execute(self):
+        request_id = self._request_id()
+        with acting_as(self.actor, request_id=request_id), transaction.atomic():
+            existing = self.obj is not None and self.obj.pk is not None
+            if existing:
+                self.obj = type(self.obj).objects.select_for_update().get(pk=self.obj.pk)
+                if self.expected_version is not None and self.obj.version != int(
+                    self.expected_version
+                ):
+                    raise StaleEdit(self.obj, int(self.expected_version))
+            self.check()
+            before = snapshot(self.obj) if existing else None
+            result = self.apply()
+            before, after = self.logged_values(before)
+            record_change(self.obj, self.code, before=before, after=after, reason=self.reason)
+            transaction.on_commit(self.after_commit)
+        return result
+
+    def save(self, obj):
+        """Validate and save, bumping the version of an existing record."""
+        try:
+            obj.full_clean(exclude=self.unvalidated_fields(obj))
+        except ValidationError as error:
+            raise InvalidInput.from_validation_error(error) from None
+        if obj.pk is not None and hasattr(obj, "version"):
+            obj.version += 1
+        obj.save()
+        return obj
+
+    def unvalidated_fields(self, obj) -> list[str]:
+        return ["reference"] if hasattr(obj, "reference") and not obj.reference else []
+
+    @staticmethod
+    def _request_id():
+        try:
+            return current_actor().request_id
+        except Exception:
+            return None
+
+
+class CreateRecord(Action):
+    """Create a record from cleaned data; reference code and creator are set by the server."""
+
+    code = "create"
+    label = "Create"
+
+    def __init__(self, actor, model, **kwargs):
+        super().__init__(actor, model(), **kwargs)
+        self.permission = f"{model._meta.app_label}.add_{model._meta.model_name}"
+
+    def apply(self):
+        many = _assign(self.obj, self.data)
+        if hasattr(self.obj, "created_by_id"):
+            self.obj.created_by = self.actor
+        if hasattr(self.obj, "assign_reference"):
+            self.obj.assign_reference()
+        self.save(self.obj)
+        _assign_many(self.obj, many)
+        return self.obj
+
+
+class UpdateRecord(Action):
+    """Edit a record's fields; refused when stale or when the record is archived."""
+
+    code = "update"
+    label = "Edit"
+
+    def __init__(self, actor, obj, **kwargs):
+        super().__init__(actor, obj, **kwargs)
+        self.permission = f"{obj._meta.app_label}.change_{obj._meta.model_name}"
+
+    def check_rules(self):
+        if refusal := self.obj.edit_refusal():
+            raise ActionRefused(refusal)
+
+    def apply(self):
+        many = _assign(self.obj, self.data)
+        self.save(self.obj)
+        _assign_many(self.obj, many)
+        return self.obj
+
+
+class ArchiveRecord(Action):
+    """Records are not deleted: they are archived with a reason and stay readable."""
+
+    code = "archive"
+    label = "Archive"
+    reason_required = True
+
+    def __init__(self, actor, obj, **kwargs):
+        super().__init__(actor, obj, **kwargs)
+        self.permission = f"{obj._meta.app_label}.delete_{obj._meta.model_name}"
+
+    def check_rules(self):
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is already archived.")
+
+    def apply(self):
+        self.obj.archived_at = timezone.now()
+        self.obj.archive_reason = self.reason
+        return self.save(self.obj)
+
+
+def _assign(obj, data: dict) -> dict:
+    """Set plain fields on obj; return the many-to-many values to set after saving."""
+    many = {}
+    m2m_names = {f.name for f in obj._meta.many_to_many}
+    for name, value in data.items():
+        if name in m2m_names:
+            many[name] = value
+        else:
+            setattr(obj, name, value)
+    return many
+
+
+def _assign_many(obj, many: dict):
+    for name, value in many.items():
+        getattr(obj, name).set(value)
+
+
+class AttachFile(Action):
+    """Attach a file to a record; the file's SHA-256 goes into the change log."""
+
+    code = "attach"
+    label = "Attach a file"
+
+    def __init__(self, actor, obj, **kwargs):
+        super().__init__(actor, obj, **kwargs)
+        self.permission = f"{obj._meta.app_label}.change_{obj._meta.model_name}"
+
+    def apply(self):
+        from norma.core.attachments import store_attachment
+
+        if "file" not in self.data:
+            raise InvalidInput("Choose a file.", {"file": ["Choose a file."]})
+        self.attachment = store_attachment(self.obj, self.data["file"], self.actor)
+        return self.attachment
+
+    def logged_values(self, before):
+        a = self.attachment
+        return None, {"attachment": a.filename, "size": a.size, "sha256": a.sha256}
+
+
+class AddComment(Action):
+    """Anyone who may read a record may comment on it; comments are never edited."""
+
+    code = "comment"
+    label = "Comment"
+
+    def __init__(self, actor, obj, **kwargs):
+        super().__init__(actor, obj, **kwargs)
+        self.permission = f"{obj._meta.app_label}.view_{obj._meta.model_name}"
+
+    def apply(self):
+        from django.contrib.contenttypes.models import ContentType
+
+        from norma.core.models import Comment
+
+        text = (self.data.get("text") or "").strip()
+        if not text:
+            raise InvalidInput("Write a comment first.", {"text": ["This field is required."]})
+        if len(text) > 10000:
+            raise InvalidInput("The comment is too long.", {"text": ["At most 10,000 characters."]})
+        self.comment = Comment.objects.create(
+            content_type=ContentType.objects.get_for_model(self.obj),
+            object_id=str(self.obj.pk),
+            author=self.actor,
+            author_name=self.actor.full_name,
+            text=text,
+        )
+        return self.comment
+
+    def logged_values(self, before):
+        return None, {"comment": self.comment.text}

@@ -1,0 +1,34 @@
+"""Navigation grouped by the standard, built from the register declarations."""
+
+from django.urls import reverse
+
+from norma.core.registers import registry
+
+NAV_GROUPS = [
+    "Context and leadership",
+    "Planning",
+    "Support",
+    "Operation",
+    "Performance evaluation",
+    "Improvement",
+    "Certification",
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    groups = {name: [] for name in NAV_GROUPS}
+    for register in registry:
+        if user.has_perm(register.permission("view")):
+            groups[register.nav_group].append(
+                {"title": register.title(), "url": reverse(register.url_name("list"))}
+            )
+    certification = groups["Certification"]
+    if user.has_perm("standards.view_clause"):
+        certification.append({"title": "Readiness", "url": reverse("standards:readiness")})
+        certification.append({"title": "ISO 9001 clauses", "url": reverse("standards:clauses")})
+    if user.has_perm("core.view_person"):
+        groups["Support"].insert(0, {"title": "People", "url": reverse("core:people")})
+    return {"nav_groups": [(name, items) for name, items in groups.items() if items]}

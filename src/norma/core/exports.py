@@ -1,0 +1,60 @@
+"""CSV and XLSX exports of a register, with spreadsheet formulas neutralised."""
+
+import csv
+import io
+
+from django.http import HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell that a spreadsheet would run as a formula is prefixed with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def cell_value(obj, name: str) -> str:
+    display = getattr(obj, f"get_{name}_display", None)
+    value = display() if display else getattr(obj, name)
+    return neutralise(value)
+
+
+def column_titles(model, names: list[str]) -> list[str]:
+    return [str(model._meta.get_field(n).verbose_name).capitalize() for n in names]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(filename: str, model, columns: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # lets spreadsheet programs detect UTF-8
+        yield writer.writerow(column_titles(model, columns))
+        for obj in rows:
+            yield writer.writerow([cell_value(obj, c) for c in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(filename: str, model, columns: list[str], rows) -> HttpResponse:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=filename[:31])
+    sheet.append(column_titles(model, columns))
+    for obj in rows:
+        sheet.append([cell_value(obj, c) for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

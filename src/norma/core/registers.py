@@ -1,0 +1,232 @@
+"""Register declarations: one per model, driving its list, detail, forms, exports and API.
+
+A register states what is its own (columns, filters, form fields, clauses it serves); the
+generic views in core/views/registers.py and the API in core/api.py do the rest.
+"""
+
+from functools import cached_property
+from typing import ClassVar
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.urls import path
+
+from norma.core.actions import Action
+
+
+class RecordForm(forms.ModelForm):
+    """Base form: carries the version the user started from, for stale-edit detection."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        from norma.core.models import Department, Person, Site
+
+        limits = {
+            "owner": Person.objects.filter(is_active=True),
+            "site": Site.objects.filter(is_active=True),
+            "department": Department.objects.filter(is_active=True),
+        }
+        for name, queryset in limits.items():
+            if name in self.fields:
+                self.fields[name].queryset = queryset
+        if "clauses" in self.fields:
+            self.fields["clauses"].to_field_name = "key"
+            self.fields["clauses"].queryset = self.fields["clauses"].queryset.order_by("sort_key")
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.DateInput):
+                field.widget = forms.DateInput(attrs={"type": "date"})
+            if field.required:
+                field.widget.attrs.setdefault("required", True)
+            field.widget.attrs.setdefault("aria-describedby", f"id_{name}_help")
+
+    def changed_data_for_action(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class Register:
+    """Declaration of a register. Subclasses set at least `model` and `form_fields`."""
+
+    model: ClassVar[type]
+    nav_group: ClassVar[str] = "Support"
+    list_columns: ClassVar[list[str]] = ["reference", "title", "owner", "status", "due_date"]
+    filter_fields: ClassVar[list[str]] = ["status", "owner", "site", "department"]
+    search_fields: ClassVar[list[str]] = ["reference", "title"]
+    form_fields: ClassVar[list[str]] = []
+    detail_fields: ClassVar[list[str] | None] = None
+    export_columns: ClassVar[list[str] | None] = None
+    select_related: ClassVar[list[str]] = ["owner", "site", "department"]
+    clause_refs: ClassVar[list[str]] = []
+    actions: ClassVar[list[type[Action]]] = []
+    paginate_by: ClassVar[int] = 25
+    description: ClassVar[str] = ""
+
+    # -- names -----------------------------------------------------------------
+    @classmethod
+    def app_label(cls) -> str:
+        return cls.model._meta.app_label
+
+    @classmethod
+    def model_name(cls) -> str:
+        return cls.model._meta.model_name
+
+    @classmethod
+    def slug(cls) -> str:
+        return str(cls.model._meta.verbose_name_plural).replace(" ", "-")
+
+    @classmethod
+    def title(cls) -> str:
+        return str(cls.model._meta.verbose_name_plural).capitalize()
+
+    @classmethod
+    def url_name(cls, role: str) -> str:
+        return f"{cls.app_label()}:{cls.model_name()}_{role}"
+
+    @classmethod
+    def permission(cls, verb: str) -> str:
+        return f"{cls.app_label()}.{verb}_{cls.model_name()}"
+
+    # -- querysets ---------------------------------------------------------------
+    @classmethod
+    def queryset_for(cls, person):
+        return cls.model.objects.visible_to(person).select_related(*cls.select_related)
+
+    @classmethod
+    def search(cls, queryset, text: str):
+        text = (text or "").strip()
+        if not text:
+            return queryset
+        query = Q()
+        for name in cls.search_fields:
+            query |= Q(**{f"{name}__icontains": text})
+        return queryset.filter(query)
+
+    @classmethod
+    def sortable(cls) -> set[str]:
+        concrete = {f.name for f in cls.model._meta.concrete_fields}
+        return {c for c in cls.list_columns if c in concrete}
+
+    # -- generated classes -------------------------------------------------------
+    @classmethod
+    def form_class(cls) -> type[RecordForm]:
+        return _cached(cls, "form", lambda: _make_form(cls))
+
+    @classmethod
+    def filter_class(cls) -> type[django_filters.FilterSet]:
+        return _cached(cls, "filter", lambda: _make_filter(cls))
+
+    @classmethod
+    def columns_for_export(cls) -> list[str]:
+        return cls.export_columns or cls.list_columns
+
+    @classmethod
+    def fields_for_detail(cls) -> list[str]:
+        return cls.detail_fields or [f for f in cls.form_fields if f != "clauses"]
+
+    @classmethod
+    def action(cls, code: str) -> type[Action] | None:
+        return next((a for a in cls.actions if a.code == code), None)
+
+    # -- routing -------------------------------------------------------------------
+    @classmethod
+    def urls(cls) -> list:
+        from norma.core.views import registers as views
+
+        name = cls.model_name()
+        return [
+            path(f"{cls.slug()}/", views.RecordList.as_view(register=cls), name=f"{name}_list"),
+            path(
+                f"{cls.slug()}/export/",
+                views.RecordExport.as_view(register=cls),
+                name=f"{name}_export",
+            ),
+            path(
+                f"{cls.slug()}/new/",
+                views.RecordCreate.as_view(register=cls),
+                name=f"{name}_create",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/",
+                views.RecordDetail.as_view(register=cls),
+                name=f"{name}_detail",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/edit/",
+                views.RecordEdit.as_view(register=cls),
+                name=f"{name}_edit",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/archive/",
+                views.RecordArchive.as_view(register=cls),
+                name=f"{name}_archive",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/history/",
+                views.RecordHistory.as_view(register=cls),
+                name=f"{name}_history",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/attachments/",
+                views.RecordAttach.as_view(register=cls),
+                name=f"{name}_attach",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/comments/",
+                views.RecordComment.as_view(register=cls),
+                name=f"{name}_comment",
+            ),
+            path(
+                f"{cls.slug()}/<str:reference>/do/<slug:code>/",
+                views.RecordAction.as_view(register=cls),
+                name=f"{name}_action",
+            ),
+        ]
+
+
+_generated: dict[tuple[type, str], type] = {}
+
+
+def _cached(register, kind, build):
+    key = (register, kind)
+    if key not in _generated:
+        _generated[key] = build()
+    return _generated[key]
+
+
+def _make_form(register) -> type[RecordForm]:
+    meta = type("Meta", (), {"model": register.model, "fields": register.form_fields})
+    return type(f"{register.model.__name__}Form", (RecordForm,), {"Meta": meta})
+
+
+def _make_filter(register) -> type[django_filters.FilterSet]:
+    meta = type("Meta", (), {"model": register.model, "fields": register.filter_fields})
+    return type(f"{register.model.__name__}Filter", (django_filters.FilterSet,), {"Meta": meta})
+
+
+class RegisterRegistry:
+    """Every register in the running instance, in the order their apps were loaded."""
+
+    def __init__(self):
+        self._registers: list[type[Register]] = []
+
+    def register(self, register: type[Register]) -> type[Register]:
+        if register not in self._registers:
+            self._registers.append(register)
+        return register
+
+    def __iter__(self):
+        return iter(self._registers)
+
+    def for_model(self, model) -> type[Register] | None:
+        return next((r for r in self._registers if r.model is model), None)
+
+    @cached_property
+    def by_key(self):
+        return {f"{r.app_label()}.{r.model_name()}": r for r in self._registers}
+
+
+registry = RegisterRegistry()

@@ -1,0 +1,58 @@
+"""The built-in roles and the rights each one carries.
+
+Rights are Django permissions matched by pattern ("app.codename", with * wildcards) against
+Norma's own apps. `norma migrate` keeps the groups in step with this table.
+"""
+
+from fnmatch import fnmatch
+
+from django.apps import apps as global_apps
+
+from norma.core.models.people import RoleCode
+
+READ_ALL = "*.view_*"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    RoleCode.QUALITY_MANAGER: ["*"],
+    RoleCode.TOP_MANAGEMENT: [READ_ALL, "planning.approve_process"],
+    RoleCode.PROCESS_OWNER: [READ_ALL, "planning.add_process", "planning.change_process"],
+    RoleCode.INTERNAL_AUDITOR: [READ_ALL],
+    RoleCode.EMPLOYEE: [READ_ALL, "!core.view_changelogentry", "!core.view_apitoken"],
+    # The registrar sees the evidence, read-only, and nothing about people or the platform.
+    RoleCode.EXTERNAL_AUDITOR: ["standards.view_*", "planning.view_process"],
+}
+
+
+def norma_app_labels() -> list[str]:
+    return [c.label for c in global_apps.get_app_configs() if c.name.startswith("norma.")]
+
+
+def permissions_for(role_code: str, candidates: list[str]) -> list[str]:
+    """The 'app.codename' strings a role gets; patterns starting with ! take rights away."""
+    patterns = ROLE_PERMISSIONS[role_code]
+    granted = {c for c in candidates if any(fnmatch(c, p) for p in patterns if p[0] != "!")}
+    return sorted(c for c in granted if not any(fnmatch(c, p[1:]) for p in patterns if p[0] == "!"))
+
+
+def sync_roles(sender=None, apps=global_apps, using="default", **kwargs):
+    """Create or update one group per built-in role with exactly the rights in the table.
+
+    Runs after the last of Norma's apps has migrated, when every permission exists.
+    """
+    labels = norma_app_labels()
+    if sender is not None and sender.label != labels[-1]:
+        return
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    Role = apps.get_model("core", "Role")
+    permissions = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.using(using)
+        .select_related("content_type")
+        .filter(content_type__app_label__in=labels)
+    }
+    for code, label in RoleCode.choices:
+        group, _ = Group.objects.using(using).get_or_create(name=label)
+        Role.objects.using(using).get_or_create(code=code, defaults={"group": group})
+        wanted = permissions_for(code, list(permissions))
+        group.permissions.set([permissions[name] for name in wanted])

@@ -1,0 +1,44 @@
+"""Template helpers shared by every register page."""
+
+import datetime
+
+from django import template
+from django.urls import reverse
+from django.utils import formats
+
+from norma.core.registers import registry
+
+register = template.Library()
+
+
+@register.filter
+def record_url(obj, role="detail"):
+    declared = registry.for_model(type(obj))
+    return reverse(declared.url_name(role), args=[obj.reference]) if declared else ""
+
+
+@register.filter
+def field_value(obj, name):
+    """A field's value as a person reads it: choice labels, names, dates, yes/no."""
+    display = getattr(obj, f"get_{name}_display", None)
+    value = display() if display else getattr(obj, name)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(value, "Y-m-d H:i")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+@register.filter
+def label(meta, name):
+    return str(meta.get_field(name).verbose_name).capitalize()
+
+
+@register.filter
+def sort_link(name, current):
+    """The sort parameter for a column header: toggles direction when already sorted by it."""
+    return f"-{name}" if current == name else name

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from norma.core.views import pages
+
+app_name = "core"
+urlpatterns = [
+    path("people/", pages.people, name="people"),
+    path("attachments/<int:pk>/", pages.download_attachment, name="attachment_download"),
+]

@@ -1,0 +1,101 @@
+"""The person's home page, global search, health check and file downloads."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from norma.core.htmx import render_page
+from norma.core.models import Attachment, Person
+from norma.core.registers import registry
+
+SEARCH_LIMIT = 10
+
+
+@login_required
+def home(request):
+    """My tasks: what I own that is due, overdue first."""
+    today = timezone.localdate()
+    tasks = []
+    for register in registry:
+        if not request.user.has_perm(register.permission("view")):
+            continue
+        items = (
+            register.queryset_for(request.user)
+            .live()
+            .filter(owner=request.user, due_date__isnull=False)
+            .order_by("due_date")[:20]
+        )
+        tasks.extend((register, item) for item in items)
+    tasks.sort(key=lambda pair: pair[1].due_date)
+    overdue = [t for t in tasks if t[1].due_date < today]
+    upcoming = [t for t in tasks if t[1].due_date >= today]
+    return render(request, "core/home.html", {"overdue": overdue, "upcoming": upcoming})
+
+
+@login_required
+def search(request):
+    """Reference codes and titles across every register the person may read."""
+    text = request.GET.get("q", "").strip()
+    results = []
+    if text:
+        for register in registry:
+            if not request.user.has_perm(register.permission("view")):
+                continue
+            visible = register.model.objects.visible_to(request.user)
+            matches = register.search(visible, text).order_by("-id")[:SEARCH_LIMIT]
+            results.extend((register, obj) for obj in matches)
+    return render_page(
+        request,
+        "core/search.html",
+        {"q": text, "results": results},
+        fragment="core/_search_results.html",
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+def download_attachment(request, pk):
+    """Authorised on every request; always a download, never rendered inline."""
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    model = attachment.content_type.model_class()
+    register = registry.for_model(model)
+    if register is None or not request.user.has_perm(register.permission("view")):
+        raise Http404
+    get_object_or_404(register.model.objects.visible_to(request.user), pk=attachment.object_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def people(request):
+    if not request.user.has_perm("core.view_person"):
+        raise PermissionDenied
+    everyone = (
+        request.user.scope.filter(Person.objects.filter(is_active=True))
+        .select_related("site", "department", "manager")
+        .prefetch_related("groups")
+    )
+    return render(request, "core/people.html", {"people": everyone})

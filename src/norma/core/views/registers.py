@@ -1,0 +1,273 @@
+"""Generic register pages, driven by a Register declaration (see core/registers.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+
+from norma.core import exports
+from norma.core.actions import (
+    ActionRefused,
+    AddComment,
+    ArchiveRecord,
+    AttachFile,
+    CreateRecord,
+    InvalidInput,
+    StaleEdit,
+    UpdateRecord,
+)
+from norma.core.changelog import history_for
+from norma.core.htmx import render_page
+from norma.core.signatures import signature_holds, signatures_for
+
+
+class RegisterView(LoginRequiredMixin, View):
+    register = None
+    verb = "view"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(
+            self.register.permission(self.verb)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, reference):
+        # Scope is applied in the queryset: a record outside it is simply not found.
+        return get_object_or_404(self.register.queryset_for(self.request.user), reference=reference)
+
+    def context(self, **extra):
+        urls = {
+            role: reverse(self.register.url_name(role)) for role in ("list", "export", "create")
+        }
+        return {
+            "register": self.register,
+            "model_meta": self.register.model._meta,
+            "urls": urls,
+            **extra,
+        }
+
+    def detail_url(self, obj):
+        return reverse(self.register.url_name("detail"), args=[obj.reference])
+
+
+class FilteredRecords:
+    """The list's queryset with the request's filters, search, archive toggle and sort."""
+
+    def __init__(self, register, request):
+        self.register = register
+        params = request.GET
+        queryset = register.queryset_for(request.user)
+        self.show_archived = params.get("archived") == "1"
+        if not self.show_archived:
+            queryset = queryset.live()
+        self.filterset = register.filter_class()(params, queryset=queryset, request=request)
+        queryset = self.filterset.qs if self.filterset.is_valid() else queryset.none()
+        self.search = params.get("q", "")
+        queryset = register.search(queryset, self.search)
+        sort = params.get("sort", "")
+        self.sort = sort if sort.lstrip("-") in register.sortable() else "-id"
+        self.queryset = queryset.order_by(self.sort, "-id")
+
+
+class RecordList(RegisterView):
+    def get(self, request):
+        records = FilteredRecords(self.register, request)
+        page = Paginator(records.queryset, self.register.paginate_by).get_page(
+            request.GET.get("page")
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render_page(
+            request,
+            "core/register_list.html",
+            self.context(
+                records=records,
+                page=page,
+                query=query.urlencode(),
+                columns=self.register.list_columns,
+                can_create=request.user.has_perm(self.register.permission("add")),
+            ),
+            fragment="core/_register_rows.html",
+        )
+
+
+class RecordExport(RegisterView):
+    def get(self, request):
+        records = FilteredRecords(self.register, request)
+        columns = self.register.columns_for_export()
+        name = self.register.slug()
+        rows = records.queryset.iterator(chunk_size=2000)
+        if request.GET.get("format") == "xlsx":
+            return exports.xlsx_response(name, self.register.model, columns, rows)
+        return exports.csv_response(name, self.register.model, columns, rows)
+
+
+class RecordDetail(RegisterView):
+    def get(self, request, reference):
+        obj = self.get_object(reference)
+        actions = [action_class(request.user, obj) for action_class in self.register.actions]
+        signatures = [(s, signature_holds(s, obj)) for s in signatures_for(obj)]
+        return render_page(
+            request,
+            "core/register_detail.html",
+            self.context(
+                obj=obj,
+                fields=[obj._meta.get_field(f) for f in self.register.fields_for_detail()],
+                clauses=obj.clauses.all(),
+                attachments=obj.attachments.select_related("uploaded_by"),
+                comments=obj.comments.all(),
+                signatures=signatures,
+                actions=[a for a in actions if a.is_allowed()],
+                can_edit=request.user.has_perm(self.register.permission("change"))
+                and obj.edit_refusal() is None,
+                can_archive=ArchiveRecord(request.user, obj, reason="-").is_allowed(),
+            ),
+        )
+
+
+class RecordHistory(RegisterView):
+    def get(self, request, reference):
+        obj = self.get_object(reference)
+        return render_page(
+            request,
+            "core/register_history.html",
+            self.context(obj=obj, entries=history_for(obj)[:200]),
+            fragment="core/_history.html",
+        )
+
+
+class RecordFormView(RegisterView):
+    template = "core/register_form.html"
+
+    def render_form(self, form, obj=None, stale=None, status=200):
+        return render_page(
+            self.request,
+            self.template,
+            self.context(form=form, obj=obj, stale=stale),
+            status=status,
+        )
+
+    def run(self, action, form, obj=None):
+        try:
+            saved = action.execute()
+        except StaleEdit as refused:
+            return self.render_form(form, obj, stale=refused, status=409)
+        except InvalidInput as refused:
+            for field, errors in refused.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            return self.render_form(form, obj, status=422)
+        except ActionRefused as refused:
+            messages.error(self.request, refused.message)
+            return self.render_form(form, obj, status=refused.status_code)
+        messages.success(self.request, f"{saved.reference} saved.")
+        return redirect(self.detail_url(saved))
+
+
+class RecordCreate(RecordFormView):
+    verb = "add"
+
+    def get(self, request):
+        return self.render_form(self.register.form_class()())
+
+    def post(self, request):
+        form = self.register.form_class()(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        action = CreateRecord(
+            request.user, self.register.model, data=form.changed_data_for_action()
+        )
+        return self.run(action, form)
+
+
+class RecordEdit(RecordFormView):
+    verb = "change"
+
+    def get(self, request, reference):
+        obj = self.get_object(reference)
+        if refusal := obj.edit_refusal():
+            messages.error(request, refusal)
+            return redirect(self.detail_url(obj))
+        return self.render_form(self.register.form_class()(instance=obj), obj)
+
+    def post(self, request, reference):
+        obj = self.get_object(reference)
+        form = self.register.form_class()(request.POST, instance=obj)
+        if not form.is_valid():
+            return self.render_form(form, obj, status=422)
+        action = UpdateRecord(
+            request.user,
+            obj,
+            data=form.changed_data_for_action(),
+            expected_version=form.cleaned_data.get("version") or obj.version,
+        )
+        return self.run(action, form, obj)
+
+
+class RecordPost(RegisterView):
+    """Base for small POST-only actions on one record that return to its page."""
+
+    verb = "view"
+
+    def post(self, request, reference, **kwargs):
+        obj = self.get_object(reference)
+        try:
+            self.make_action(request, obj, **kwargs).execute()
+        except ActionRefused as refused:
+            detail = "; ".join(e for errs in refused.errors.values() for e in errs)
+            messages.error(request, f"{refused.message} {detail}".strip())
+        else:
+            messages.success(request, self.done_message(obj))
+        return redirect(self.detail_url(obj))
+
+    def done_message(self, obj):
+        return "Done."
+
+
+class RecordArchive(RecordPost):
+    verb = "delete"
+
+    def make_action(self, request, obj):
+        return ArchiveRecord(request.user, obj, reason=request.POST.get("reason", ""))
+
+    def done_message(self, obj):
+        return f"{obj.reference} archived."
+
+
+class RecordAttach(RecordPost):
+    def make_action(self, request, obj):
+        data = {"file": request.FILES["file"]} if "file" in request.FILES else {}
+        return AttachFile(request.user, obj, data=data)
+
+    def done_message(self, obj):
+        return "File attached."
+
+
+class RecordComment(RecordPost):
+    def make_action(self, request, obj):
+        return AddComment(request.user, obj, data={"text": request.POST.get("text", "")})
+
+    def done_message(self, obj):
+        return "Comment added."
+
+
+class RecordAction(RecordPost):
+    def make_action(self, request, obj, code):
+        action_class = self.register.action(code)
+        if action_class is None:
+            raise Http404("No such action.")
+        return action_class(
+            request.user,
+            obj,
+            data=request.POST.dict(),
+            reason=request.POST.get("reason", ""),
+            expected_version=request.POST.get("version") or None,
+        )
+
+    def done_message(self, obj):
+        return f"{obj.reference}: done."

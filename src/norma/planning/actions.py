@@ -1,0 +1,50 @@
+"""State changes of processes."""
+
+from norma.core.actions import Action, ActionRefused
+from norma.core.duties import require_different_people
+from norma.core.models import SignatureMeaning
+from norma.core.signatures import add_signature, confirm_identity
+from norma.planning.models import Process
+
+
+class ApproveProcess(Action):
+    """Top management approves a process definition with an electronic signature."""
+
+    code = "approve"
+    label = "Approve"
+    permission = "planning.approve_process"
+    needs_signature = True
+
+    def check_rules(self):
+        if self.obj.status != Process.Status.DRAFT:
+            status = self.obj.get_status_display().lower()
+            raise ActionRefused(f"Only a draft process can be approved; this one is {status}.")
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is archived.")
+        require_different_people(self.obj.owner, self.actor, "approve_own")
+        require_different_people(self.obj.created_by, self.actor, "approve_own")
+
+    def apply(self):
+        confirm_identity(self.actor, self.data.get("password", ""), self.data.get("otp_token", ""))
+        self.obj.status = Process.Status.APPROVED
+        self.save(self.obj)
+        add_signature(self.obj, self.actor, SignatureMeaning.APPROVED, self.reason)
+        return self.obj
+
+
+class ReviseProcess(Action):
+    """Reopen an approved process as a draft so it can be changed and approved again."""
+
+    code = "revise"
+    label = "Start a revision"
+    permission = "planning.change_process"
+
+    def check_rules(self):
+        if self.obj.status != Process.Status.APPROVED:
+            raise ActionRefused("Only an approved process can be revised.")
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is archived.")
+
+    def apply(self):
+        self.obj.status = Process.Status.DRAFT
+        return self.save(self.obj)

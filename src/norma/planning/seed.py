@@ -1,0 +1,82 @@
+"""Demo and scale data for the process register."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from norma.core.actions import CreateRecord
+from norma.core.changelog import record_change, snapshot
+from norma.core.models import next_reference
+from norma.core.seeding import DEMO_PASSWORD
+from norma.planning.actions import ApproveProcess
+from norma.planning.models import Process, ProcessType
+from norma.standards.models import Clause
+
+DEMO_PROCESSES = [
+    # title, type, owner, site, clauses, approved, days until review
+    ("Sales and contract review", ProcessType.CORE, "Priya Nair", "leeds", ["8.2"], True, 90),
+    ("Design and development", ProcessType.CORE, "James Carter", "leeds", ["8.3"], True, 120),
+    (
+        "Purchasing and supplier control",
+        ProcessType.SUPPORT,
+        "Marco Bianchi",
+        None,
+        ["8.4"],
+        True,
+        45,
+    ),
+    ("Machining and assembly", ProcessType.CORE, "David Okafor", "leeds", ["8.5"], True, 10),
+    ("Machining (Porto)", ProcessType.CORE, "Sofia Lima", "porto", ["8.5"], False, -5),
+    ("Training and competence", ProcessType.SUPPORT, "Claire Dubois", None, ["7.2"], False, 20),
+    ("Internal audit", ProcessType.MANAGEMENT, "Amira Haddad", None, ["9.2"], True, 60),
+    ("Management review", ProcessType.MANAGEMENT, "Amira Haddad", None, ["9.3"], False, -2),
+]
+
+
+def seed_demo(org):
+    clauses = {c.ref: c for c in Clause.objects.filter(standard__slug="iso9001-2015")}
+    today = timezone.localdate()
+    approver = org.person("Helen Ward")
+    author = org.person("Amira Haddad")
+    for title, kind, owner, site, refs, approved, days in DEMO_PROCESSES:
+        data = {
+            "title": title,
+            "process_type": kind,
+            "owner": org.person(owner),
+            "site": org.sites.get(site) if site else None,
+            "purpose": f"Run {title.lower()} so that its outputs meet requirements.",
+            "inputs": "Customer requirements, plans, resources",
+            "outputs": "Conforming outputs and records",
+            "criteria": "On-time delivery, right first time",
+            "due_date": today + timedelta(days=days),
+            "clauses": [clauses["4.4.1"], *(clauses[r] for r in refs)],
+        }
+        process = CreateRecord(author, Process, data=data).execute()
+        if approved:
+            ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
+
+
+def seed_scale(org) -> dict[str, int]:
+    count = len(org.people) // 5
+    owners = [p for i, p in enumerate(org.people) if i % 20 == 0] or org.people
+    processes = []
+    for i in range(count):
+        owner = org.rng.choice(owners)
+        processes.append(
+            Process(
+                reference=next_reference(Process.reference_prefix, width=5),
+                title=f"Process {i + 1:05d}",
+                process_type=org.rng.choice(ProcessType.values),
+                owner=owner,
+                site=owner.site,
+                department=owner.department,
+                status=org.rng.choice(Process.Status.values),
+                due_date=timezone.localdate() + timedelta(days=org.rng.randint(-30, 365)),
+            )
+        )
+    Process.objects.bulk_create(processes, batch_size=1000)
+    for process in processes:
+        record_change(process, "create", after=snapshot(process))
+    if org.progress:
+        org.progress(f"processes: {len(processes)}")
+    return {"processes": len(processes)}

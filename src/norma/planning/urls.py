@@ -1,0 +1,4 @@
+from norma.planning.registers import ProcessRegister
+
+app_name = "planning"
+urlpatterns = [*ProcessRegister.urls()]

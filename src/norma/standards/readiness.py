@@ -1,0 +1,133 @@
+"""The readiness engine: clause checks contributed by every app, aggregated per clause.
+
+An app declares checks in its own `readiness.py`:
+
+    @clause_check("4.4")
+    def processes_defined(person):
+        return CheckResult(Status.MET, "12 processes defined and approved.", [...])
+
+The page and the API show, for each clause, the worst result of its checks, and for a parent
+clause the worst result of its children. Clauses that no check covers yet say so.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.module_loading import autodiscover_modules
+
+from norma.standards.models import Clause
+
+DEFAULT_STANDARD = "iso9001-2015"
+
+
+class Status(models.TextChoices):
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    MISSING = "missing", "Missing"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_ASSESSED = "not_assessed", "No check yet"
+
+
+# Worst first: a clause is as ready as its weakest check.
+SEVERITY = [Status.MISSING, Status.PARTLY_MET, Status.MET, Status.NOT_APPLICABLE]
+SCORE = {Status.MET: 1.0, Status.PARTLY_MET: 0.5, Status.MISSING: 0.0}
+
+
+@dataclass
+class Evidence:
+    label: str
+    url: str
+
+
+@dataclass
+class CheckResult:
+    status: Status
+    sentence: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class ClauseReadiness:
+    clause: Clause
+    status: Status = Status.NOT_ASSESSED
+    results: list[CheckResult] = field(default_factory=list)
+    children: list["ClauseReadiness"] = field(default_factory=list)
+
+
+@dataclass
+class ReadinessReport:
+    rows: list[ClauseReadiness]
+
+    @property
+    def assessed(self) -> list[ClauseReadiness]:
+        return [r for r in self.rows if r.results and r.status in SCORE]
+
+    @property
+    def score(self) -> int | None:
+        """Percentage over clauses that have checks: met counts 1, partly met a half."""
+        rows = self.assessed
+        if not rows:
+            return None
+        return round(100 * sum(SCORE[r.status] for r in rows) / len(rows))
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for row in self.rows:
+            if row.results:
+                counts[row.status] += 1
+        return counts
+
+    def gaps(self) -> list[ClauseReadiness]:
+        return [
+            r for r in self.rows if r.results and r.status in (Status.MISSING, Status.PARTLY_MET)
+        ]
+
+
+Check = Callable[[object], CheckResult]
+_checks: dict[str, list[Check]] = {}
+
+
+def clause_check(ref: str):
+    """Register a check for one clause of the default standard."""
+
+    def decorate(function: Check) -> Check:
+        _checks.setdefault(ref, [])
+        if function not in _checks[ref]:
+            _checks[ref].append(function)
+        return function
+
+    return decorate
+
+
+def registered_checks() -> dict[str, list[Check]]:
+    autodiscover_modules("readiness")
+    return _checks
+
+
+def worst(statuses) -> Status:
+    present = [s for s in statuses if s in SEVERITY]
+    return min(present, key=SEVERITY.index) if present else Status.NOT_ASSESSED
+
+
+def evaluate(person, standard_slug: str = DEFAULT_STANDARD) -> ReadinessReport:
+    checks = registered_checks()
+    clauses = list(Clause.objects.filter(standard__slug=standard_slug).order_by("sort_key"))
+    rows = {c.pk: ClauseReadiness(clause=c) for c in clauses}
+    for row in rows.values():
+        for check in checks.get(row.clause.ref, []):
+            row.results.append(check(person))
+        if row.results:
+            row.status = worst(r.status for r in row.results)
+    # Children before parents: deepest first, so each parent sees its children's final status.
+    for clause in sorted(clauses, key=lambda c: -c.depth):
+        if clause.parent_id:
+            rows[clause.parent_id].children.append(rows[clause.pk])
+    for clause in sorted(clauses, key=lambda c: -c.depth):
+        row = rows[clause.pk]
+        child_statuses = [c.status for c in row.children if c.status != Status.NOT_ASSESSED]
+        if child_statuses:
+            row.status = worst([*child_statuses, *(r.status for r in row.results)])
+    for row in rows.values():
+        row.children.sort(key=lambda r: r.clause.sort_key)
+    return ReadinessReport(rows=[rows[c.pk] for c in clauses])
