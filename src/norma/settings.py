@@ -184,6 +184,8 @@ NORMA_ATTACHMENT_EXTENSIONS = env_list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 # Separation of duties (an author does not approve their own work, and so on).
 NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
 

@@ -6,6 +6,7 @@ register's own ModelForm, so the web and the API give the same field messages.
 
 import datetime
 import math
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -28,6 +29,8 @@ SERVER_FIELDS = ["status", "version", "created_at", "updated_at", "archived_at",
 
 
 def _python_type(field):
+    if field.choices and not field.is_relation:
+        return Literal[tuple(value for value, _ in field.flatchoices)]
     if isinstance(field, models.ManyToManyField):
         return list[str]
     if isinstance(field, models.ForeignKey):
@@ -43,13 +46,17 @@ def _python_type(field):
     return str
 
 
-class ArchiveIn(Schema):
+class StrictSchema(Schema):
+    """Input schemas refuse fields they do not know, so a typo is never silently ignored."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class ArchiveIn(StrictSchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
-class ActionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ActionIn(StrictSchema):
     reason: str = ""
     password: str = ""
     otp_token: str = ""
@@ -76,10 +83,8 @@ def _schemas(register):
         out_fields.setdefault(field_name, (kind | None, None))
         if field_name in register.form_fields:
             in_fields[field_name] = (kind | None, None)
-    strict = ConfigDict(extra="forbid")
     out_schema = create_model(f"{name}Out", __base__=Schema, **out_fields)
-    in_schema = create_model(f"{name}In", __base__=Schema, __config__=None, **in_fields)
-    in_schema.model_config = strict
+    in_schema = create_model(f"{name}In", __base__=StrictSchema, **in_fields)
     page_schema = create_model(
         f"{name}Page",
         __base__=Schema,

@@ -4,7 +4,6 @@ A register states what is its own (columns, filters, form fields, clauses it ser
 generic views in core/views/registers.py and the API in core/api.py do the rest.
 """
 
-from functools import cached_property
 from typing import ClassVar
 
 import django_filters
@@ -204,7 +203,13 @@ def _make_form(register) -> type[RecordForm]:
 
 def _make_filter(register) -> type[django_filters.FilterSet]:
     meta = type("Meta", (), {"model": register.model, "fields": register.filter_fields})
-    return type(f"{register.model.__name__}Filter", (django_filters.FilterSet,), {"Meta": meta})
+    filterset = type(
+        f"{register.model.__name__}Filter", (django_filters.FilterSet,), {"Meta": meta}
+    )
+    for declared in filterset.base_filters.values():
+        if isinstance(declared, django_filters.ModelChoiceFilter):
+            declared.extra["empty_label"] = "Any"
+    return filterset
 
 
 class RegisterRegistry:
@@ -223,10 +228,6 @@ class RegisterRegistry:
 
     def for_model(self, model) -> type[Register] | None:
         return next((r for r in self._registers if r.model is model), None)
-
-    @cached_property
-    def by_key(self):
-        return {f"{r.app_label()}.{r.model_name()}": r for r in self._registers}
 
 
 registry = RegisterRegistry()

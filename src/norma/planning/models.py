@@ -30,6 +30,7 @@ class Process(Record):
     inputs = models.TextField(blank=True)
     outputs = models.TextField(blank=True)
     criteria = models.TextField(blank=True, help_text="Criteria and methods that show it works.")
+    due_date = models.DateField("next review", null=True, blank=True, db_index=True)
 
     class Meta(Record.Meta):
         verbose_name = "process"

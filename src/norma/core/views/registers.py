@@ -17,6 +17,7 @@ from norma.core.actions import (
     AttachFile,
     CreateRecord,
     InvalidInput,
+    NotPermitted,
     StaleEdit,
     UpdateRecord,
 )
@@ -110,7 +111,7 @@ class RecordExport(RegisterView):
 class RecordDetail(RegisterView):
     def get(self, request, reference):
         obj = self.get_object(reference)
-        actions = [action_class(request.user, obj) for action_class in self.register.actions]
+        actions, blocked = available_actions(self.register, request.user, obj)
         signatures = [(s, signature_holds(s, obj)) for s in signatures_for(obj)]
         return render_page(
             request,
@@ -122,12 +123,34 @@ class RecordDetail(RegisterView):
                 attachments=obj.attachments.select_related("uploaded_by"),
                 comments=obj.comments.all(),
                 signatures=signatures,
-                actions=[a for a in actions if a.is_allowed()],
+                actions=actions,
+                blocked_actions=blocked,
                 can_edit=request.user.has_perm(self.register.permission("change"))
                 and obj.edit_refusal() is None,
                 can_archive=ArchiveRecord(request.user, obj, reason="-").is_allowed(),
             ),
         )
+
+
+def available_actions(register, person, obj):
+    """Actions the person may take now, and those a rule such as separation of duties blocks.
+
+    Actions for another state, or outside the person's rights, are not shown at all.
+    """
+    allowed, blocked = [], []
+    for action_class in register.actions:
+        action = action_class(person, obj)
+        if action.permission and not person.has_perm(action.permission):
+            continue
+        try:
+            action.check()
+        except NotPermitted as refused:
+            blocked.append((action, refused.message))
+        except ActionRefused:
+            continue
+        else:
+            allowed.append(action)
+    return allowed, blocked
 
 
 class RecordHistory(RegisterView):
