@@ -35,9 +35,9 @@ def cmd_createadmin(args):
 
 def cmd_token(args):
     _django()
-    extra = ["--name", args.name] + (
-        ["--expires-days", str(args.expires_days)] if args.expires_days else []
-    )
+    extra = ["--name", args.name]
+    if args.expires_days is not None:
+        extra += ["--expires-days", str(args.expires_days)]
     _call("token", args.action, "--user", args.user, *extra)
 
 

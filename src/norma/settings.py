@@ -59,7 +59,8 @@ WSGI_APPLICATION = "norma.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Searched before the apps, so Norma's sign-in and password pages win over the admin's.
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -119,6 +120,8 @@ AXES_COOLOFF_TIME = env_int("NORMA_LOGIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, though people sign in by email
+AXES_USERNAME_CALLABLE = "norma.core.auth.login_username"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env_int("NORMA_SESSION_HOURS", 8) * 3600

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, create_model
 
@@ -131,8 +131,10 @@ def _form_data(register, payload: dict, instance=None) -> dict:
     return as_form
 
 
-def _validated(register, payload: dict, instance=None) -> dict:
-    form = register.form_class()(_form_data(register, payload, instance), instance=instance)
+def _validated(register, person, payload: dict, instance=None) -> dict:
+    form = register.form_class()(
+        _form_data(register, payload, instance), instance=instance, person=person
+    )
     if not form.is_valid():
         errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
         raise InvalidInput("Some fields are not valid.", errors)
@@ -195,9 +197,9 @@ def build_router(register) -> Router:
     @router.post("/", response={201: out_schema}, operation_id=f"{name}_create")
     def create_record(request, response: HttpResponse, payload: in_schema):
         require(request, "add")
-        data = _validated(register, payload.model_dump(exclude_unset=True))
+        data = _validated(register, request.user, payload.model_dump(exclude_unset=True))
         obj = CreateRecord(request.user, register.model, data=data).execute()
-        return 201, answer(request, response, obj.reference)
+        return Status(201, answer(request, response, obj.reference))
 
     @router.get("/{reference}", response=out_schema, operation_id=f"{name}_read")
     def read_record(request, response: HttpResponse, reference: str):
@@ -209,7 +211,7 @@ def build_router(register) -> Router:
         require(request, "change")
         version = expected_version(request)
         obj = fetch(request, reference)
-        data = _validated(register, payload.model_dump(exclude_unset=True), obj)
+        data = _validated(register, request.user, payload.model_dump(exclude_unset=True), obj)
         UpdateRecord(request.user, obj, data=data, expected_version=version).execute()
         return answer(request, response, reference)
 

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from norma.api import errors
 from norma.api.auth import BearerToken
+from norma.api.parser import StrictJSONParser
 from norma.api.registers import build_router
 from norma.core.registers import registry
 
@@ -15,6 +16,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StrictJSONParser(),
 )
 errors.install(api)
 

@@ -123,6 +123,11 @@ class Action:
             self.check()
             before = snapshot(self.obj) if existing else None
             result = self.apply()
+            if not self.actor.scope.allows(self.obj):
+                # Checked again after the write: nobody moves a record outside their own scope.
+                raise NotPermitted(
+                    "You can only place records in the sites and departments you work in."
+                )
             before, after = self.logged_values(before)
             record_change(self.obj, self.code, before=before, after=after, reason=self.reason)
             transaction.on_commit(self.after_commit)
@@ -213,8 +218,28 @@ class ArchiveRecord(Action):
         return self.save(self.obj)
 
 
+# Set by the server and the workflow, never by the data of a create or an edit.
+SERVER_CONTROLLED = {
+    "id",
+    "reference",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "archived_at",
+    "archive_reason",
+}
+
+
 def _assign(obj, data: dict) -> dict:
     """Set plain fields on obj; return the many-to-many values to set after saving."""
+    refused = sorted(set(data) & SERVER_CONTROLLED)
+    if refused:
+        raise InvalidInput(
+            "Some fields are set by Norma itself and cannot be written.",
+            {name: ["This field is set by Norma, not by an edit."] for name in refused},
+        )
     many = {}
     m2m_names = {f.name for f in obj._meta.many_to_many}
     for name, value in data.items():

@@ -4,7 +4,9 @@ QMS records are not edited here: their state changes go through Actions on their
 """
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from norma.core.changelog import record_change, snapshot
 from norma.core.models import ApiToken, ChangeLogEntry, Department, Organisation, Person, Role, Site
@@ -111,3 +113,20 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "person", "prefix", "created_at", "expires_at", "revoked_at"]
+
+
+# Rights come from core/roles.py and are re-applied on every migrate: edits here would not last.
+admin.site.unregister(Group)
+
+# An administrator may remove a lost authenticator (the person then enrols again); it is logged.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(LoggedAdmin):
+    list_display = ["user", "name", "confirmed"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name", "confirmed"]
+
+    def has_add_permission(self, request):
+        return False

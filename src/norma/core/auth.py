@@ -10,3 +10,9 @@ class PersonBackend(ModelBackend):
     def get_user(self, user_id):
         user = super().get_user(user_id)
         return None if user is None or user.access_expired else user
+
+
+def login_username(request, credentials=None) -> str:
+    """The name login throttling counts failures under: the email, case folded."""
+    source = credentials if credentials is not None else request.POST
+    return (source.get("username") or source.get("email") or "").strip().lower()

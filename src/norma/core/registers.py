@@ -14,21 +14,37 @@ from django.urls import path
 from norma.core.actions import Action
 
 
+def is_valid_text(value: str) -> bool:
+    """False for text that cannot be stored, e.g. lone surrogates sent through JSON."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class RecordForm(forms.ModelForm):
     """Base form: carries the version the user started from, for stale-edit detection."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         from norma.core.models import Department, Person, Site
 
+        scope = person.scope if person is not None else None
+        sites = Site.objects.filter(is_active=True)
+        departments = Department.objects.filter(is_active=True)
+        if scope is not None and not scope.unlimited:
+            sites = sites.filter(pk__in=scope.site_ids) if scope.site_ids else sites
+            if scope.department_ids:
+                departments = departments.filter(pk__in=scope.department_ids)
         limits = {
             "owner": Person.objects.filter(is_active=True),
-            "site": Site.objects.filter(is_active=True),
-            "department": Department.objects.filter(is_active=True),
+            "site": sites,
+            "department": departments,
         }
         for name, queryset in limits.items():
             if name in self.fields:
@@ -42,6 +58,13 @@ class RecordForm(forms.ModelForm):
             if field.required:
                 field.widget.attrs.setdefault("required", True)
             field.widget.attrs.setdefault("aria-describedby", f"id_{name}_help")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and not is_valid_text(value):
+                self.add_error(name, "This text holds characters that are not valid Unicode.")
+        return cleaned
 
     def changed_data_for_action(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
@@ -96,13 +119,17 @@ class Register:
 
     @classmethod
     def search(cls, queryset, text: str):
-        text = (text or "").strip()
-        if not text:
+        """Every word must appear in one of the search fields; a reference code matches whole."""
+        words = (text or "").split()
+        if not words:
             return queryset
         query = Q()
-        for name in cls.search_fields:
-            query |= Q(**{f"{name}__icontains": text})
-        return queryset.filter(query)
+        for word in words:
+            query &= Q(
+                *(Q(**{f"{name}__icontains": word}) for name in cls.search_fields),
+                _connector=Q.OR,
+            )
+        return queryset.filter(query | Q(reference__iexact=text.strip()))
 
     @classmethod
     def sortable(cls) -> set[str]:

@@ -6,14 +6,15 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from norma.core.models import ApiToken
+from norma.core.account import ConfirmAuthenticator, IssueApiToken, RevokeApiToken
+from norma.core.actions import ActionRefused
 
 
 class CodeForm(forms.Form):
@@ -49,8 +50,7 @@ def two_factor(request):
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             if not device.confirmed:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                ConfirmAuthenticator(request.user, device).execute()
                 messages.success(request, "Your authenticator app is set up.")
             otp_login(request, device)
             return redirect(_safe_next(request))
@@ -84,7 +84,9 @@ def security(request):
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
         expires = timezone.now() + timedelta(days=days) if days else None
-        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"], expires)
+        action = IssueApiToken(request.user, name=form.cleaned_data["name"], expires_at=expires)
+        action.execute()
+        new_token = action.raw
         form = TokenForm()
     return render(
         request,
@@ -101,9 +103,11 @@ def security(request):
 @login_required
 @require_POST
 def revoke_token(request, pk):
-    updated = request.user.api_tokens.filter(pk=pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    if updated:
+    token = get_object_or_404(request.user.api_tokens, pk=pk)
+    try:
+        RevokeApiToken(request.user, token).execute()
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
         messages.success(request, "The token was revoked.")
     return redirect("security")

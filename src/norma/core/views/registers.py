@@ -128,6 +128,7 @@ class RecordDetail(RegisterView):
                 can_edit=request.user.has_perm(self.register.permission("change"))
                 and obj.edit_refusal() is None,
                 can_archive=ArchiveRecord(request.user, obj, reason="-").is_allowed(),
+                can_attach=AttachFile(request.user, obj).is_allowed(),
             ),
         )
 
@@ -196,10 +197,10 @@ class RecordCreate(RecordFormView):
     verb = "add"
 
     def get(self, request):
-        return self.render_form(self.register.form_class()())
+        return self.render_form(self.register.form_class()(person=request.user))
 
     def post(self, request):
-        form = self.register.form_class()(request.POST)
+        form = self.register.form_class()(request.POST, person=request.user)
         if not form.is_valid():
             return self.render_form(form, status=422)
         action = CreateRecord(
@@ -216,11 +217,11 @@ class RecordEdit(RecordFormView):
         if refusal := obj.edit_refusal():
             messages.error(request, refusal)
             return redirect(self.detail_url(obj))
-        return self.render_form(self.register.form_class()(instance=obj), obj)
+        return self.render_form(self.register.form_class()(instance=obj, person=request.user), obj)
 
     def post(self, request, reference):
         obj = self.get_object(reference)
-        form = self.register.form_class()(request.POST, instance=obj)
+        form = self.register.form_class()(request.POST, instance=obj, person=request.user)
         if not form.is_valid():
             return self.render_form(form, obj, status=422)
         action = UpdateRecord(

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from norma.core.changelog import record_change
+from norma.core.account import IssueApiToken, RevokeApiToken
 from norma.core.context import acting_as
-from norma.core.models import ApiToken, Person
+from norma.core.models import Person
 
 
 class Command(BaseCommand):
@@ -28,8 +28,9 @@ class Command(BaseCommand):
                 if expires_days is not None and expires_days < 1:
                     raise CommandError("--expires-days must be 1 or more.")
                 expires = timezone.now() + timedelta(days=expires_days) if expires_days else None
-                token, raw = ApiToken.issue(person, name, expires)
-                record_change(token, "token.create", after={"person": str(person), "name": name})
+                action = IssueApiToken(person, name=name, expires_at=expires)
+                action.execute()
+                raw = action.raw
                 when = f"expires {expires:%Y-%m-%d}" if expires else "does not expire"
                 self.stdout.write(f"Token '{name}' for {person.email} ({when}). It is shown once:")
                 self.stdout.write(raw)
@@ -40,7 +41,5 @@ class Command(BaseCommand):
             else:
                 tokens = list(person.api_tokens.filter(revoked_at__isnull=True, name=name))
                 for token in tokens:
-                    token.revoked_at = timezone.now()
-                    token.save(update_fields=["revoked_at"])
-                    record_change(token, "token.revoke", after={"name": token.name})
+                    RevokeApiToken(person, token).execute()
                 self.stdout.write(f"Revoked {len(tokens)} token(s) named '{name}'.")
