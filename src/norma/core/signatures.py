@@ -67,3 +67,9 @@ def signatures_for(obj):
     return Signature.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
     ).order_by("signed_at")
+
+
+def signatures_with_status(obj) -> list[tuple[Signature, bool]]:
+    """Each signature on the record and whether it still holds (content hashed once)."""
+    current = content_hash(obj)
+    return [(signature, signature.content_hash == current) for signature in signatures_for(obj)]

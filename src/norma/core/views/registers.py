@@ -23,7 +23,7 @@ from norma.core.actions import (
 )
 from norma.core.changelog import history_for
 from norma.core.htmx import render_page
-from norma.core.signatures import signature_holds, signatures_for
+from norma.core.signatures import signatures_with_status
 
 
 class RegisterView(LoginRequiredMixin, View):
@@ -112,7 +112,7 @@ class RecordDetail(RegisterView):
     def get(self, request, reference):
         obj = self.get_object(reference)
         actions, blocked = available_actions(self.register, request.user, obj)
-        signatures = [(s, signature_holds(s, obj)) for s in signatures_for(obj)]
+        signatures = signatures_with_status(obj)
         return render_page(
             request,
             "core/register_detail.html",
