@@ -265,6 +265,10 @@ class AttachFile(Action):
         super().__init__(actor, obj, **kwargs)
         self.permission = f"{obj._meta.app_label}.change_{obj._meta.model_name}"
 
+    def check_rules(self):
+        if getattr(self.obj, "is_archived", False):
+            raise ActionRefused(f"{self.obj.reference} is archived: no more files can be attached.")
+
     def apply(self):
         from norma.core.attachments import store_attachment
 

@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from norma.core.actions import InvalidInput
@@ -40,7 +41,7 @@ def check_upload(name: str, data: bytes) -> str:
     if extension not in allowed:
         refuse(f"Files of type '.{extension}' are not accepted. Allowed: {', '.join(allowed)}.")
     if len(data) > limit:
-        refuse(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.")
+        refuse(f"The file is larger than the limit of {filesizeformat(limit)}.")
     if not data:
         refuse("The file is empty.")
     if extension in SIGNATURES and not data.startswith(tuple(SIGNATURES[extension])):
