@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/norma demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/norma manage check
 	$(BIN)/norma manage makemigrations --check --dry-run
 
@@ -27,8 +27,8 @@ test: lint
 	$(BIN)/pytest -n 2
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from norma.standards.models import Clause
 from tests.api import PROCESSES, VALID, assert_error, record_url, send, written
-from tests.factories import PersonFactory, make_process
+from tests.factories import PASSWORD, PersonFactory, make_process
 
 
 @pytest.fixture
@@ -101,6 +101,44 @@ def test_bad_patch_input_is_422_naming_the_field_and_the_record_is_unchanged(
 )
 def test_bad_list_parameters_are_422_naming_them(api, query, field):
     assert_error(api.get(f"{PROCESSES}?{query}"), 422, field)
+
+
+@pytest.mark.parametrize("method", ["delete", "put"])
+def test_delete_and_put_on_a_record_are_405_and_the_record_stays(api, quality_manager, method):
+    process = make_process(quality_manager, title="Kept")
+    response = send(api, method, record_url(process.reference), {"title": "X"}, '"1"')
+    assert response.status_code == 405
+    process.refresh_from_db()
+    assert (process.title, process.version, process.archived_at) == ("Kept", 1, None)
+
+
+def test_archive_without_if_match_is_428_and_nothing_is_archived(api, quality_manager):
+    process = make_process(quality_manager, title="Kept")
+    path = record_url(process.reference, "/archive")
+    assert_error(send(api, "post", path, {"reason": "Merged"}), 428)
+    process.refresh_from_db()
+    assert process.archived_at is None
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}])
+def test_archive_without_a_reason_is_422_naming_reason(api, quality_manager, body):
+    process = make_process(quality_manager, title="Kept")
+    path = record_url(process.reference, "/archive")
+    assert_error(send(api, "post", path, body, '"1"'), 422, "reason")
+    process.refresh_from_db()
+    assert process.archived_at is None
+
+
+@pytest.mark.parametrize("etag, status", [(None, 428), ('"5"', 412), ('"x"', 412)])
+def test_approve_without_the_current_etag_is_refused(
+    api_for, process_owner, top_manager, etag, status
+):
+    process = make_process(process_owner, title="Kept", owner=process_owner)
+    path = record_url(process.reference, "/actions/approve")
+    response = send(api_for(top_manager), "post", path, {"password": PASSWORD}, etag)
+    assert_error(response, status)
+    process.refresh_from_db()
+    assert (process.status, process.version) == ("draft", 1)
 
 
 # -- text a database cannot store ----------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, PersonFactory, make_process
 READERS = [p for p in PERSONAS if p != "nobody"]
 
 
-def everyone_but(*allowed):
+def matrix(*allowed):
     return [(p, p in allowed) for p in PERSONAS]
 
 
@@ -117,7 +117,7 @@ def test_using_a_token_records_when_it_was_last_used(client, employee):
 # -- the role matrix ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona, allowed", everyone_but(*READERS), indirect=["persona"])
+@pytest.mark.parametrize("persona, allowed", matrix(*READERS), indirect=["persona"])
 def test_who_may_list_and_read_processes(api_for, persona, allowed, process):
     api = api_for(persona)
     for path in (
@@ -132,7 +132,7 @@ def test_who_may_list_and_read_processes(api_for, persona, allowed, process):
             assert_error(response, 403)
 
 
-@pytest.mark.parametrize("persona, allowed", everyone_but(*READERS), indirect=["persona"])
+@pytest.mark.parametrize("persona, allowed", matrix(*READERS), indirect=["persona"])
 def test_who_may_read_the_standards_and_readiness(api_for, persona, allowed):
     api = api_for(persona)
     for path in (
@@ -152,7 +152,7 @@ def test_nobody_gets_403_for_an_unknown_reference_too(api_for, nobody):
 
 
 @pytest.mark.parametrize(
-    "persona, allowed", everyone_but("quality_manager", "process_owner"), indirect=["persona"]
+    "persona, allowed", matrix("quality_manager", "process_owner"), indirect=["persona"]
 )
 def test_who_may_create_a_process(api_for, persona, allowed):
     before = written()
@@ -166,7 +166,7 @@ def test_who_may_create_a_process(api_for, persona, allowed):
 
 
 @pytest.mark.parametrize(
-    "persona, allowed", everyone_but("quality_manager", "process_owner"), indirect=["persona"]
+    "persona, allowed", matrix("quality_manager", "process_owner"), indirect=["persona"]
 )
 def test_who_may_edit_a_process(api_for, persona, allowed, process):
     response = send(api_for(persona), "patch", record_url(process.reference), {"title": "X"}, '"1"')
@@ -179,7 +179,7 @@ def test_who_may_edit_a_process(api_for, persona, allowed, process):
         assert (process.title, process.version) == ("Sales", 1)
 
 
-@pytest.mark.parametrize("persona, allowed", everyone_but("quality_manager"), indirect=["persona"])
+@pytest.mark.parametrize("persona, allowed", matrix("quality_manager"), indirect=["persona"])
 def test_who_may_archive_a_process(api_for, persona, allowed, process):
     path = record_url(process.reference, "/archive")
     response = send(api_for(persona), "post", path, {"reason": "Merged"}, '"1"')
@@ -193,7 +193,7 @@ def test_who_may_archive_a_process(api_for, persona, allowed, process):
 
 
 @pytest.mark.parametrize(
-    "persona, allowed", everyone_but("top_manager", "quality_manager"), indirect=["persona"]
+    "persona, allowed", matrix("top_manager", "quality_manager"), indirect=["persona"]
 )
 def test_who_may_approve_a_process(api_for, persona, allowed, process):
     path = record_url(process.reference, "/actions/approve")
@@ -284,5 +284,5 @@ def test_a_site_scoped_person_cannot_move_a_record_to_another_site(
     )
     assert response.status_code in (403, 422), response.content
     mine.refresh_from_db()
-    assert (mine.site_id, mine.version) != (porto.pk, 2)
+    assert mine.site_id != porto.pk
     assert mine.version == 1

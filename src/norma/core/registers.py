@@ -31,7 +31,12 @@ class RecordForm(forms.ModelForm):
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            # An edit must say which version it started from, or it could overwrite a newer one.
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = (
+                "This form is missing the version it was opened at; reload the page."
+            )
         from norma.core.models import Department, Person, Site
 
         scope = person.scope if person is not None else None

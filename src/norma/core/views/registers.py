@@ -228,7 +228,7 @@ class RecordEdit(RecordFormView):
             request.user,
             obj,
             data=form.changed_data_for_action(),
-            expected_version=form.cleaned_data.get("version") or obj.version,
+            expected_version=form.cleaned_data["version"],
         )
         return self.run(action, form, obj)
 
