@@ -107,7 +107,7 @@ def test_bad_list_parameters_are_422_naming_them(api, query, field):
 def test_delete_and_put_on_a_record_are_405_and_the_record_stays(api, quality_manager, method):
     process = make_process(quality_manager, title="Kept")
     response = send(api, method, record_url(process.reference), {"title": "X"}, '"1"')
-    assert response.status_code == 405
+    assert_error(response, 405)
     process.refresh_from_db()
     assert (process.title, process.version, process.archived_at) == ("Kept", 1, None)
 
@@ -273,3 +273,7 @@ def test_random_json_bodies_never_make_create_answer_5xx(lenient, body):
 def test_random_bytes_never_make_create_answer_5xx(lenient, raw):
     response = send(lenient, "post", PROCESSES, raw)
     assert response.status_code < 500, (raw, response.content)
+
+
+def test_an_unknown_api_path_answers_404_in_the_error_shape(api):
+    assert_error(api.get("/api/v1/no-such-register/"), 404)

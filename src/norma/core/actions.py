@@ -67,11 +67,16 @@ class Action:
     code: ClassVar[str]
     label: ClassVar[str]
     permission: ClassVar[str | None] = None
+    # Generic actions name a verb instead: the permission is then `<app>.<verb>_<model>`.
+    permission_verb: ClassVar[str | None] = None
     reason_required: ClassVar[bool] = False
 
     def __init__(self, actor, obj=None, *, data=None, reason: str = "", expected_version=None):
         self.actor = actor
         self.obj = obj
+        if self.permission_verb:
+            meta = obj._meta
+            self.permission = f"{meta.app_label}.{self.permission_verb}_{meta.model_name}"
         self.data = data or {}
         self.reason = (reason or "").strip()
         self.expected_version = expected_version
@@ -160,10 +165,10 @@ class CreateRecord(Action):
 
     code = "create"
     label = "Create"
+    permission_verb = "add"
 
     def __init__(self, actor, model, **kwargs):
         super().__init__(actor, model(), **kwargs)
-        self.permission = f"{model._meta.app_label}.add_{model._meta.model_name}"
 
     def apply(self):
         many = _assign(self.obj, self.data)
@@ -181,10 +186,7 @@ class UpdateRecord(Action):
 
     code = "update"
     label = "Edit"
-
-    def __init__(self, actor, obj, **kwargs):
-        super().__init__(actor, obj, **kwargs)
-        self.permission = f"{obj._meta.app_label}.change_{obj._meta.model_name}"
+    permission_verb = "change"
 
     def check_rules(self):
         if refusal := self.obj.edit_refusal():
@@ -202,11 +204,8 @@ class ArchiveRecord(Action):
 
     code = "archive"
     label = "Archive"
+    permission_verb = "delete"
     reason_required = True
-
-    def __init__(self, actor, obj, **kwargs):
-        super().__init__(actor, obj, **kwargs)
-        self.permission = f"{obj._meta.app_label}.delete_{obj._meta.model_name}"
 
     def check_rules(self):
         if self.obj.is_archived:
@@ -260,10 +259,7 @@ class AttachFile(Action):
 
     code = "attach"
     label = "Attach a file"
-
-    def __init__(self, actor, obj, **kwargs):
-        super().__init__(actor, obj, **kwargs)
-        self.permission = f"{obj._meta.app_label}.change_{obj._meta.model_name}"
+    permission_verb = "change"
 
     def check_rules(self):
         if getattr(self.obj, "is_archived", False):
@@ -287,10 +283,7 @@ class AddComment(Action):
 
     code = "comment"
     label = "Comment"
-
-    def __init__(self, actor, obj, **kwargs):
-        super().__init__(actor, obj, **kwargs)
-        self.permission = f"{obj._meta.app_label}.view_{obj._meta.model_name}"
+    permission_verb = "view"
 
     def apply(self):
         from django.contrib.contenttypes.models import ContentType

@@ -167,55 +167,29 @@ class Register:
     def urls(cls) -> list:
         from norma.core.views import registers as views
 
-        name = cls.model_name()
         return [
-            path(f"{cls.slug()}/", views.RecordList.as_view(register=cls), name=f"{name}_list"),
             path(
-                f"{cls.slug()}/export/",
-                views.RecordExport.as_view(register=cls),
-                name=f"{name}_export",
-            ),
-            path(
-                f"{cls.slug()}/new/",
-                views.RecordCreate.as_view(register=cls),
-                name=f"{name}_create",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/",
-                views.RecordDetail.as_view(register=cls),
-                name=f"{name}_detail",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/edit/",
-                views.RecordEdit.as_view(register=cls),
-                name=f"{name}_edit",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/archive/",
-                views.RecordArchive.as_view(register=cls),
-                name=f"{name}_archive",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/history/",
-                views.RecordHistory.as_view(register=cls),
-                name=f"{name}_history",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/attachments/",
-                views.RecordAttach.as_view(register=cls),
-                name=f"{name}_attach",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/comments/",
-                views.RecordComment.as_view(register=cls),
-                name=f"{name}_comment",
-            ),
-            path(
-                f"{cls.slug()}/<str:reference>/do/<slug:code>/",
-                views.RecordAction.as_view(register=cls),
-                name=f"{name}_action",
-            ),
+                f"{cls.slug()}/{suffix}",
+                getattr(views, view).as_view(register=cls),
+                name=f"{cls.model_name()}_{role}",
+            )
+            for suffix, view, role in ROUTES
         ]
+
+
+# The pages every register gets: (URL after the register's slug, view class, URL name role).
+ROUTES = [
+    ("", "RecordList", "list"),
+    ("export/", "RecordExport", "export"),
+    ("new/", "RecordCreate", "create"),
+    ("<str:reference>/", "RecordDetail", "detail"),
+    ("<str:reference>/edit/", "RecordEdit", "edit"),
+    ("<str:reference>/archive/", "RecordArchive", "archive"),
+    ("<str:reference>/history/", "RecordHistory", "history"),
+    ("<str:reference>/attachments/", "RecordAttach", "attach"),
+    ("<str:reference>/comments/", "RecordComment", "comment"),
+    ("<str:reference>/do/<slug:code>/", "RecordAction", "action"),
+]
 
 
 _generated: dict[tuple[type, str], type] = {}
