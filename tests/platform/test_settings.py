@@ -6,8 +6,9 @@ import secrets
 import subprocess
 import sys
 
+import dj_database_url
 import pytest
-from django.db.backends.sqlite3.base import DatabaseWrapper
+from django.db.utils import ConnectionHandler
 
 production = importlib.import_module("norma.settings")
 
@@ -17,10 +18,9 @@ def test_passwords_are_hashed_with_argon2_in_production():
 
 
 def test_sqlite_takes_the_write_lock_at_begin_and_commits_durably(tmp_path, django_db_blocker):
-    options = production.DATABASES["default"]["OPTIONS"]
-    wrapper = DatabaseWrapper(
-        {**production.DATABASES["default"], "NAME": str(tmp_path / "probe.sqlite3")}, "probe"
-    )
+    options = production.SQLITE_OPTIONS
+    database = dj_database_url.parse(f"sqlite:///{tmp_path / 'probe.sqlite3'}")
+    wrapper = ConnectionHandler({"default": {**database, "OPTIONS": options}})["default"]
     try:
         with django_db_blocker.unblock(), wrapper.cursor() as cursor:
             pragmas = {
