@@ -35,10 +35,12 @@ def _request(method, url, token, body=None, headers=None):
         return error.code, dict(error.headers), json.loads(error.read() or b"{}")
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("serve")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(NORMA_DATA_DIR=str(tmp_path), NORMA_HTTPS="false", NORMA_DEBUG="false")
+    env["NORMA_MANIFEST_STATIC"] = "false"  # skip compressing static files: the API is under test
     norma = [sys.executable, "-m", "norma.cli"]
     run = dict(env=env, check=True, capture_output=True, text=True, timeout=120)
     subprocess.run([*norma, "migrate", "--quiet"], **run)
@@ -55,12 +57,15 @@ def server(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 90
+    while True:
         try:
             urllib.request.urlopen(f"{base}/healthz", timeout=1)
             break
         except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("norma serve did not start within 90 s")
             time.sleep(0.2)
     try:
         yield base, out.strip().splitlines()[-1]

@@ -58,6 +58,8 @@ class RecordForm(forms.ModelForm):
             self.fields["clauses"].to_field_name = "key"
             self.fields["clauses"].queryset = self.fields["clauses"].queryset.order_by("sort_key")
         for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
             if isinstance(field.widget, forms.DateInput):
                 field.widget = forms.DateInput(attrs={"type": "date"})
             if field.required:
