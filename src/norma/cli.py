@@ -55,7 +55,18 @@ def cmd_seed(args):
 
 def cmd_worker(args):
     _django()
-    _call("db_worker")
+    _call("worker")
+
+
+def _run_command(name: str, *args):
+    """Run a management command; its CommandError becomes a clear message and exit 1."""
+    _django()
+    from django.core.management.base import CommandError
+
+    try:
+        _call(name, *args)
+    except CommandError as error:
+        sys.exit(f"norma: {error}")
 
 
 def cmd_manage(args):
@@ -149,6 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     seed.add_argument("--seed", type=int, default=1)
     seed.set_defaults(run=cmd_seed)
+
+    export = commands.add_parser("export", help="the whole QMS as a documented archive")
+    export.add_argument("path")
+    export.set_defaults(run=lambda a: _run_command("export_qms", a.path))
+
+    load = commands.add_parser("import", help="load an exported archive into an empty instance")
+    load.add_argument("path")
+    load.set_defaults(run=lambda a: _run_command("import_qms", a.path))
+
+    backup = commands.add_parser("backup", help="consistent snapshot of database and files")
+    backup.add_argument("path")
+    backup.set_defaults(run=lambda a: _run_command("backup", a.path))
+
+    restore = commands.add_parser("restore", help="verify a backup, then restore it")
+    restore.add_argument("path")
+    restore.set_defaults(run=lambda a: _run_command("restore", a.path))
 
     verify = commands.add_parser("verify", help="check the change log's hash chain")
     verify.set_defaults(run=cmd_verify)

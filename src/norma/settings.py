@@ -34,6 +34,11 @@ INSTALLED_APPS = [
     "norma.core",
     "norma.standards",
     "norma.planning",
+    "norma.jobs",
+    "norma.notifications",
+    "norma.webhooks",
+    "norma.reports",
+    "norma.dataio",
 ]
 
 MIDDLEWARE = [

@@ -33,4 +33,9 @@ urlpatterns = [
     path("", include("norma.core.urls")),
     path("standards/", include("norma.standards.urls")),
     path("planning/", include("norma.planning.urls")),
+    path("jobs/", include("norma.jobs.urls")),
+    path("notifications/", include("norma.notifications.urls")),
+    path("webhooks/", include("norma.webhooks.urls")),
+    path("reports/", include("norma.reports.urls")),
+    path("data/", include("norma.dataio.urls")),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from norma.core.changelog import history_for, record_change, snapshot
 from norma.core.context import acting_as, current_actor
+from norma.core.events import publish
 
 
 class ActionRefused(Exception):
@@ -134,7 +135,11 @@ class Action:
                     "You can only place records in the sites and departments you work in."
                 )
             before, after = self.logged_values(before)
-            record_change(self.obj, self.code, before=before, after=after, reason=self.reason)
+            entry = record_change(
+                self.obj, self.code, before=before, after=after, reason=self.reason
+            )
+            obj = self.obj
+            transaction.on_commit(lambda: publish(entry, obj))
             transaction.on_commit(self.after_commit)
         return result
 

@@ -4,6 +4,7 @@ A register states what is its own (columns, filters, form fields, clauses it ser
 generic views in core/views/registers.py and the API in core/api.py do the rest.
 """
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import django_filters
@@ -77,6 +78,20 @@ class RecordForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
+@dataclass(frozen=True)
+class Reminder:
+    """Remind people before a date field falls due, and again when it is overdue.
+
+    Addressed to the record's owner and/or to roles, so a reminder survives when a person leaves.
+    """
+
+    date_field: str = "due_date"
+    lead_days: tuple[int, ...] = (14, 1)
+    to_owner: bool = True
+    to_roles: tuple[str, ...] = ()
+    label: str = "due"
+
+
 class Register:
     """Declaration of a register. Subclasses set at least `model` and `form_fields`."""
 
@@ -91,6 +106,7 @@ class Register:
     select_related: ClassVar[list[str]] = ["owner", "site", "department"]
     clause_refs: ClassVar[list[str]] = []
     actions: ClassVar[list[type[Action]]] = []
+    reminders: ClassVar[list[Reminder]] = []
     paginate_by: ClassVar[int] = 25
     description: ClassVar[str] = ""
 

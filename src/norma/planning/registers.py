@@ -1,4 +1,5 @@
-from norma.core.registers import Register, registry
+from norma.core.models import RoleCode
+from norma.core.registers import Register, Reminder, registry
 from norma.planning.actions import ApproveProcess, ReviseProcess
 from norma.planning.models import Process
 
@@ -28,3 +29,12 @@ class ProcessRegister(Register):
     ]
     clause_refs = ["4.4", "4.4.1", "4.4.2"]
     actions = [ApproveProcess, ReviseProcess]
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(14, 1),
+            to_owner=True,
+            to_roles=(RoleCode.QUALITY_MANAGER,),
+            label="review due",
+        )
+    ]

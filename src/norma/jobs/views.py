@@ -1,0 +1,39 @@
+"""People watch their long work here; the page polls via htmx until the job finishes."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+
+from norma.core.htmx import render_page
+from norma.jobs.models import Job
+
+
+def jobs_for(person):
+    """Everyone sees their own jobs; whoever may view all jobs (quality manager) sees every one."""
+    jobs = Job.objects.select_related("created_by")
+    return jobs if person.has_perm("jobs.view_job") else jobs.filter(created_by=person)
+
+
+@login_required
+def job_list(request):
+    return render(request, "jobs/job_list.html", {"jobs": jobs_for(request.user)[:100]})
+
+
+@login_required
+def job_detail(request, pk):
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    return render_page(
+        request, "jobs/job_detail.html", {"job": job}, fragment="jobs/_job_status.html"
+    )
+
+
+@login_required
+def job_result(request, pk):
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    if not job.result_file:
+        raise Http404
+    response = FileResponse(
+        job.result_file.open("rb"), as_attachment=True, filename=job.result_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
