@@ -10,14 +10,15 @@ from django.apps import apps as global_apps
 
 from norma.core.models.people import RoleCode
 
-READ_ALL = "*.view_*"
+# Reading every register, but not other people's jobs, tokens or the integration settings.
+READ_ALL = ["*.view_*", "!jobs.view_job", "!core.view_apitoken", "!webhooks.*", "!dataio.*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
-    RoleCode.TOP_MANAGEMENT: [READ_ALL, "planning.approve_process"],
-    RoleCode.PROCESS_OWNER: [READ_ALL, "planning.add_process", "planning.change_process"],
-    RoleCode.INTERNAL_AUDITOR: [READ_ALL],
-    RoleCode.EMPLOYEE: [READ_ALL, "!core.view_changelogentry", "!core.view_apitoken"],
+    RoleCode.TOP_MANAGEMENT: [*READ_ALL, "planning.approve_process"],
+    RoleCode.PROCESS_OWNER: [*READ_ALL, "planning.add_process", "planning.change_process"],
+    RoleCode.INTERNAL_AUDITOR: READ_ALL,
+    RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry"],
     # The registrar sees the evidence, read-only, and nothing about people or the platform.
     RoleCode.EXTERNAL_AUDITOR: ["standards.view_*", "planning.view_process"],
 }
