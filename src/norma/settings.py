@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if env_bool("NORMA_BENCH_TIMING", False):
+    MIDDLEWARE.insert(0, "norma.core.middleware.TimingMiddleware")
+
 ROOT_URLCONF = "norma.urls"
 WSGI_APPLICATION = "norma.wsgi.application"
 

@@ -52,3 +52,38 @@ class TwoFactorMiddleware:
         ):
             return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class TimingMiddleware:
+    """For benchmarks only (NORMA_BENCH_TIMING): report SQL count, SQL time and server time.
+
+    Headers: X-Norma-Queries, X-Norma-SQL-ms, X-Norma-Server-ms. Off in normal use.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.db import connection
+
+        stats = {"queries": 0, "sql": 0.0}
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                stats["queries"] += 1
+                stats["sql"] += time.perf_counter() - started
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(timed):
+            response = self.get_response(request)
+            if getattr(response, "streaming", False):
+                return response
+        response["X-Norma-Queries"] = str(stats["queries"])
+        response["X-Norma-SQL-ms"] = f"{stats['sql'] * 1000:.2f}"
+        response["X-Norma-Server-ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
+        return response

@@ -233,7 +233,17 @@ def _make_filter(register) -> type[django_filters.FilterSet]:
     for declared in filterset.base_filters.values():
         if isinstance(declared, django_filters.ModelChoiceFilter):
             declared.extra["empty_label"] = "Any"
+    if "owner" in filterset.base_filters:
+        # Offer only people who own something here, not every person in a large organisation.
+        filterset.base_filters["owner"].extra["queryset"] = lambda request: _owners(register)
     return filterset
+
+
+def _owners(register):
+    from norma.core.models import Person
+
+    owners = register.model.objects.filter(owner__isnull=False).values("owner_id")
+    return Person.objects.filter(pk__in=owners).order_by("full_name")
 
 
 class RegisterRegistry:

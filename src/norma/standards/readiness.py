@@ -112,7 +112,11 @@ def worst(statuses) -> Status:
 
 def evaluate(person, standard_slug: str = DEFAULT_STANDARD) -> ReadinessReport:
     checks = registered_checks()
-    clauses = list(Clause.objects.filter(standard__slug=standard_slug).order_by("sort_key"))
+    clauses = list(
+        Clause.objects.filter(standard__slug=standard_slug)
+        .select_related("standard")
+        .order_by("sort_key")
+    )
     rows = {c.pk: ClauseReadiness(clause=c) for c in clauses}
     for row in rows.values():
         for check in checks.get(row.clause.ref, []):

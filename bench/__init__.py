@@ -1,0 +1,1 @@
+"""Norma's benchmark suite: `python -m bench` (or `make bench`). See docs/performance.md."""

@@ -1,0 +1,71 @@
+"""The fixed list of scenarios measured at every run."""
+
+import json
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.load import Request
+
+
+@dataclass
+class Scenario:
+    name: str
+    make: Callable[[int], Request]
+
+
+def _api_get(base, token, path):
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def build(base: str, cookie: str, token: str) -> list[Scenario]:
+    """Scenarios use real references from the seeded data, found through the API."""
+    page = _api_get(base, token, "/api/v1/planning/processes/?page_size=1&status=approved")
+    first = page["results"][0]
+    reference, site = first["reference"], first["site"]
+    web = {"Cookie": cookie}
+    api = {"Authorization": f"Bearer {token}"}
+
+    def get(path, headers=web):
+        return lambda n: Request("GET", path, headers)
+
+    def create(n):
+        body = json.dumps({"title": f"Bench process {n}", "process_type": "support"}).encode()
+        return Request(
+            "POST",
+            "/api/v1/planning/processes/",
+            {**api, "Content-Type": "application/json"},
+            body,
+            expect=201,
+        )
+
+    scenarios = [
+        Scenario("process list", get("/planning/processes/")),
+        Scenario(
+            "process list, filtered",
+            get(f"/planning/processes/?status=approved&site={site or ''}&sort=due_date"),
+        ),
+        Scenario("process detail", get(f"/planning/processes/{reference}/")),
+        Scenario("search", get("/search/?q=Process+0004")),
+        Scenario("readiness", get("/standards/readiness/")),
+        Scenario("home (my tasks)", get("/")),
+        Scenario("clause browser", get("/standards/")),
+        Scenario("API list", get("/api/v1/planning/processes/?page_size=50", api)),
+        Scenario("API read", get(f"/api/v1/planning/processes/{reference}", api)),
+        Scenario("API create", create),
+    ]
+    pdf = f"/reports/record/planning/process/{reference}.pdf"
+    if _exists(base, pdf, cookie):
+        scenarios.append(Scenario("PDF report", get(pdf)))
+    return scenarios
+
+
+def _exists(base, path, cookie) -> bool:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status == 200
+    except OSError:
+        return False
