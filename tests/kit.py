@@ -374,6 +374,19 @@ class RegisterKit:
         self.assert_same_queries(client, url, lambda: comment(5), "1 comment", "6 comments")
         assert record.comments.count() == 6
 
+    @pytest.mark.parametrize("endpoint", ["list", "read"])
+    def test_api_query_count_does_not_grow_with_rows(self, persona_named, rows, endpoint):
+        from tests.conftest import ApiClient
+
+        rows(10)
+        api = ApiClient(persona_named(self.viewers[0])).client
+        register = self.register
+        base = f"/api/v1/{register.app_label()}/{register.slug()}/"
+        first = register.model.objects.order_by("id").first()
+        url = f"{base}?page_size=50" if endpoint == "list" else f"{base}{first.reference}"
+        api.get(url)
+        self.assert_same_queries(api, url, lambda: rows(990))
+
     def test_detail_query_count_does_not_grow_with_rows(self, client_for, persona_named, rows):
         rows(10)
         record = self.register.model.objects.order_by("id").first()

@@ -1,5 +1,7 @@
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from norma.core.seeding import SCALES, seed_scale
@@ -18,3 +20,7 @@ class Command(BaseCommand):
         for name, count in counts.items():
             self.stdout.write(f"{name}: {count}")
         self.stdout.write(f"Seeded scale '{scale}' in {time.monotonic() - started:.1f} s.")
+        database = settings.DATABASES["default"]
+        if database["ENGINE"].endswith("sqlite3"):
+            size = Path(database["NAME"]).stat().st_size / 2**20
+            self.stdout.write(f"Database file: {database['NAME']} ({size:.1f} MB)")
