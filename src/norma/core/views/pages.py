@@ -2,7 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -97,5 +99,10 @@ def people(request):
         request.user.scope.filter(Person.objects.filter(is_active=True))
         .select_related("site", "department", "manager")
         .prefetch_related("groups")
+        .order_by("full_name", "pk")
     )
-    return render(request, "core/people.html", {"people": everyone})
+    text = request.GET.get("q", "").strip()
+    if text:
+        everyone = everyone.filter(Q(full_name__icontains=text) | Q(email__icontains=text))
+    page = Paginator(everyone, 50).get_page(request.GET.get("page"))
+    return render(request, "core/people.html", {"page": page, "q": text})
