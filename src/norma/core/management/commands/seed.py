@@ -21,6 +21,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {count}")
         self.stdout.write(f"Seeded scale '{scale}' in {time.monotonic() - started:.1f} s.")
         database = settings.DATABASES["default"]
-        if database["ENGINE"].endswith("sqlite3"):
+        if database["ENGINE"].endswith("sqlite3") and Path(str(database["NAME"])).is_file():
             size = Path(database["NAME"]).stat().st_size / 2**20
             self.stdout.write(f"Database file: {database['NAME']} ({size:.1f} MB)")
