@@ -1,0 +1,181 @@
+"""Server-rendered SVG charts: the same markup on screen and in PDFs.
+
+Each builder returns a `SafeString` of one `<svg>` element with `role="img"`, a `<title>` and a
+`<desc>` for screen readers, and nothing executable: no scripts, no event handlers, no `style=""`
+attributes (the site's Content Security Policy forbids inline styles). Colours, sizes and fonts
+are SVG presentation attributes (`fill=`, `font-size=`), so WeasyPrint and browsers draw the
+chart alike without any stylesheet; `class=` hooks are there for pages that want to restyle.
+
+Every piece of text goes through `format_html`, so a label such as `<script>` or `" onload="`
+comes out as harmless, escaped text.
+"""
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+# Tones match the badges of norma.css (--ok, --warn, --bad, --brand, --muted).
+TONES = {
+    "ok": "#1c7c4a",
+    "warn": "#a86400",
+    "bad": "#b3261e",
+    "brand": "#1f5fbf",
+    "neutral": "#8a94a3",
+}
+TRACK = "#eef1f5"
+INK = "#1d2430"
+MUTED = "#5b6675"
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+LABEL_CHARS = 32
+
+
+def _number(value) -> float:
+    """A finite, non-negative number; anything else counts as zero."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) and number > 0 else 0.0
+
+
+def _fmt(number: float) -> str:
+    """12.0 -> '12', 12.345 -> '12.3': short coordinates and values."""
+    text = f"{number:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _short(label) -> str:
+    text = " ".join(str(label).split())
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _tone(name) -> str:
+    return TONES.get(str(name), TONES["brand"])
+
+
+def _join(parts: Iterable[SafeString]) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _chart_id(kind: str, *data) -> str:
+    """A stable id, so the same chart has the same markup on screen and in the PDF."""
+    digest = hashlib.sha256(repr((kind, data)).encode()).hexdigest()[:10]
+    return f"chart-{kind}-{digest}"
+
+
+def _svg(kind: str, width: float, height: float, title, desc, body: SafeString, key) -> SafeString:
+    """The outer element: scalable, labelled by its title and description."""
+    chart_id = _chart_id(kind, key)
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
+        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" preserveAspectRatio="xMinYMin meet" '
+        'aria-labelledby="{id}-title {id}-desc" font-family="{font}">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
+        kind=kind,
+        w=_fmt(width),
+        h=_fmt(height),
+        id=chart_id,
+        font=FONT,
+        title=str(title),
+        desc=str(desc),
+        body=body,
+    )
+
+
+def _text(x, y, text, *, anchor="start", size=12, fill=INK, cls="chart-text") -> SafeString:
+    return format_html(
+        '<text class="{}" x="{}" y="{}" text-anchor="{}" font-size="{}" fill="{}">{}</text>',
+        cls,
+        _fmt(x),
+        _fmt(y),
+        anchor,
+        size,
+        fill,
+        text,
+    )
+
+
+def _rect(x, y, width, height, fill, cls) -> SafeString:
+    return format_html(
+        '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}"/>',
+        cls,
+        _fmt(x),
+        _fmt(y),
+        _fmt(width),
+        _fmt(height),
+        fill,
+    )
+
+
+def _rows(items: Sequence) -> list[tuple[str, float, str]]:
+    """(label, value[, tone]) tuples -> (label, number, colour)."""
+    rows = []
+    for item in items:
+        label, value, tone = (*item, "brand")[:3]
+        rows.append((str(label), _number(value), _tone(tone)))
+    return rows
+
+
+def bar_chart(items: Sequence, *, title, desc="", unit="", width=520, max_value=None) -> SafeString:
+    """Horizontal bars, one per (label, value) or (label, value, tone), with their values."""
+    rows = _rows(items)
+    label_w, value_w, row_h, bar_h = 190, 60, 26, 16
+    track_w = width - label_w - value_w
+    top = max([_number(max_value)] + [value for _, value, _ in rows]) or 1.0
+    height = max(len(rows), 1) * row_h + 4
+    parts = []
+    for i, (label, value, colour) in enumerate(rows):
+        y = 2 + i * row_h
+        bar_w = track_w * value / top
+        parts += [
+            _text(label_w - 8, y + 13, _short(label), anchor="end", cls="chart-label"),
+            _rect(label_w, y + 2, track_w, bar_h, TRACK, "chart-track"),
+            _rect(label_w, y + 2, bar_w, bar_h, colour, "chart-bar"),
+            _text(label_w + track_w + 6, y + 14, f"{_fmt(value)}{unit}", cls="chart-value"),
+        ]
+    desc = desc or "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value, _ in rows)
+    return _svg("bar", width, height, title, desc, _join(parts), (title, rows, unit, top))
+
+
+def status_chart(items: Sequence, *, title, desc="", width=520) -> SafeString:
+    """One stacked bar of (label, count, tone) segments, with a legend that gives the counts."""
+    rows = _rows(items)
+    total = sum(value for _, value, _ in rows)
+    bar_h, legend_row = 22, 20
+    per_line = 3
+    lines = math.ceil(len(rows) / per_line) or 1
+    height = bar_h + 10 + lines * legend_row
+    parts = [_rect(0, 0, width, bar_h, TRACK, "chart-track")]
+    x = 0.0
+    for _label, value, colour in rows:
+        segment = width * value / total if total else 0
+        if segment:
+            parts.append(_rect(x, 0, segment, bar_h, colour, "chart-segment"))
+        x += segment
+    column = width / per_line
+    for i, (label, value, colour) in enumerate(rows):
+        lx, ly = (i % per_line) * column, bar_h + 10 + (i // per_line) * legend_row
+        parts += [
+            _rect(lx, ly, 12, 12, colour, "chart-key"),
+            _text(lx + 18, ly + 11, f"{_short(label)}: {_fmt(value)}", cls="chart-legend"),
+        ]
+    desc = desc or "; ".join(f"{label}: {_fmt(value)}" for label, value, _ in rows)
+    return _svg("status", width, height, title, desc, _join(parts), (title, rows))
+
+
+def progress_bar(value, total=100, *, title, label="", tone="ok", width=520) -> SafeString:
+    """A share of a whole, e.g. 72 of 100, drawn as a filled track with the percentage."""
+    whole = _number(total)
+    share = min(_number(value) / whole, 1.0) if whole else 0.0
+    percent = f"{round(share * 100)}%"
+    text = f"{label} {percent}".strip()
+    track_w, height = width - 60, 18
+    parts = [
+        _rect(0, 1, track_w, 16, TRACK, "chart-track"),
+        _rect(0, 1, track_w * share, 16, _tone(tone), "chart-bar"),
+        _text(track_w + 8, 14, percent, size=13, cls="chart-value"),
+    ]
+    return _svg("progress", width, height, title, text, _join(parts), (title, text, tone))
