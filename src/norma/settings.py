@@ -200,6 +200,11 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 # Separation of duties (an author does not approve their own work, and so on).
 NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
 
+# Outgoing webhooks: private and loopback targets are refused unless allowed here.
+NORMA_WEBHOOK_ALLOW_PRIVATE = env_bool("NORMA_WEBHOOK_ALLOW_PRIVATE", False)
+NORMA_WEBHOOK_ALLOWED_HOSTS = env_list("NORMA_WEBHOOK_ALLOWED_HOSTS", [])
+NORMA_WEBHOOK_TIMEOUT = env_int("NORMA_WEBHOOK_TIMEOUT", 10)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 EMAIL_BACKEND = env_str("NORMA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -29,6 +29,8 @@ def navigation(request):
     if user.has_perm("standards.view_clause"):
         certification.append({"title": "Readiness", "url": reverse("standards:readiness")})
         certification.append({"title": "ISO 9001 clauses", "url": reverse("standards:clauses")})
+    if user.has_perm("webhooks.view_webhook"):
+        certification.append({"title": "Webhooks", "url": reverse("webhooks:list")})
     if user.has_perm("core.view_person"):
         groups["Support"].insert(0, {"title": "People", "url": reverse("core:people")})
     return {"nav_groups": [(name, items) for name, items in groups.items() if items]}
