@@ -97,28 +97,71 @@ def record_change(
     object_repr: str | None = None,
 ) -> ChangeLogEntry:
     """Append one entry for `obj`, attributed to the current actor, in the caller's transaction."""
+    change = Change(obj, action, before, after, reason, object_type, object_id, object_repr)
+    return record_changes([change])[0]
+
+
+@dataclass
+class Change:
+    """One change waiting to be logged; the fields mean what record_change's arguments mean."""
+
+    obj: object = None
+    action: str = "update"
+    before: dict | None = None
+    after: dict | None = None
+    reason: str = ""
+    object_type: str | None = None
+    object_id: str | None = None
+    object_repr: str | None = None
+
+
+def record_changes(changes: list[Change], insert=None) -> list[ChangeLogEntry]:
+    """Append one chained entry per change in one go (imports), in the caller's transaction.
+
+    The entries are exactly those `record_change` would write one call at a time. `insert`
+    may replace bulk_create for many entries: it receives the finished entries, ids and
+    hashes set, and must insert them as they are, in the same transaction.
+    """
     actor = current_actor()
+    entries = []
     with transaction.atomic():
         _lock_chain_head()
         head = ChangeLogEntry.objects.order_by("-id").values_list("id", "hash").first()
         last_id, prev_hash = head if head else (0, GENESIS_HASH)
-        entry = ChangeLogEntry(
-            id=last_id + 1,
-            timestamp=timezone.now(),
-            actor_id=actor.person_id,
-            actor_name=actor.name[:200],
-            action=action,
-            object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
-            object_id=str(object_id if object_id is not None else getattr(obj, "pk", "")),
-            object_repr=(object_repr or (str(obj) if obj is not None else ""))[:300],
-            before=jsonable(before),
-            after=jsonable(after),
-            reason=reason,
-            request_id=actor.request_id,
-            prev_hash=prev_hash,
-        )
-        entry.hash = compute_hash(prev_hash, entry_payload(entry))
-        entry.save(force_insert=True)
+        now = timezone.now()  # one moment for the whole batch: the same transaction
+        for change in changes:
+            last_id += 1
+            entry = _new_entry(actor, change, last_id, prev_hash, now)
+            entries.append(entry)
+            prev_hash = entry.hash
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        elif insert is not None:
+            insert(entries)
+        else:
+            ChangeLogEntry.objects.bulk_create(entries, batch_size=1000)
+    return entries
+
+
+def _new_entry(actor, change: Change, entry_id: int, prev_hash: str, now) -> ChangeLogEntry:
+    obj = change.obj
+    object_id = change.object_id if change.object_id is not None else getattr(obj, "pk", "")
+    entry = ChangeLogEntry(
+        id=entry_id,
+        timestamp=now,
+        actor_id=actor.person_id,
+        actor_name=actor.name[:200],
+        action=change.action,
+        object_type=change.object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=str(object_id),
+        object_repr=(change.object_repr or (str(obj) if obj is not None else ""))[:300],
+        before=jsonable(change.before),
+        after=jsonable(change.after),
+        reason=change.reason,
+        request_id=actor.request_id,
+        prev_hash=prev_hash,
+    )
+    entry.hash = compute_hash(prev_hash, entry_payload(entry))
     return entry
 
 

@@ -25,7 +25,14 @@ class ActorMiddleware:
         return response
 
 
-OPEN_PREFIXES = ("/static/", "/healthz", "/api/", "/account/two-factor/", "/logout/")
+OPEN_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/api/",
+    "/account/two-factor/",
+    "/logout/",
+    "/notifications/calendar/",  # token-authenticated feeds, opened by calendar apps
+)
 
 
 def needs_second_factor(person) -> bool:

@@ -90,6 +90,7 @@ class Reminder:
     to_owner: bool = True
     to_roles: tuple[str, ...] = ()
     label: str = "due"
+    skip_statuses: tuple[str, ...] = ()  # e.g. closed records stop reminding
 
 
 class Register:

@@ -11,7 +11,14 @@ from django.apps import apps as global_apps
 from norma.core.models.people import RoleCode
 
 # Reading every register, but not other people's jobs, tokens or the integration settings.
-READ_ALL = ["*.view_*", "!jobs.view_job", "!core.view_apitoken", "!webhooks.*", "!dataio.*"]
+READ_ALL = [
+    "*.view_*",
+    "!jobs.view_job",
+    "!core.view_apitoken",
+    "!webhooks.*",
+    "!dataio.*",
+    "!notifications.*",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],

@@ -18,12 +18,20 @@ class Sequence(models.Model):
 
 def next_reference(prefix: str, width: int = 4) -> str:
     """Hand out the next reference code, e.g. NC-2026-0042, without gaps or duplicates."""
+    return reserve_references(prefix, 1, width)[0]
+
+
+def reserve_references(prefix: str, count: int, width: int = 4) -> list[str]:
+    """Hand out `count` consecutive reference codes in one step (imports create many at once)."""
+    if count < 1:
+        return []
     key = f"{prefix}-{timezone.now().year}"
     with transaction.atomic():
         sequence, _ = Sequence.objects.select_for_update().get_or_create(key=key)
-        sequence.value += 1
+        first = sequence.value + 1
+        sequence.value += count
         sequence.save(update_fields=["value"])
-    return f"{key}-{sequence.value:0{width}d}"
+    return [f"{key}-{number:0{width}d}" for number in range(first, first + count)]
 
 
 class RecordQuerySet(models.QuerySet):
