@@ -116,9 +116,17 @@ def cmd_demo(args):
     _django()
     _call("migrate", "--no-input", "-v", "0")
     _call("demo_data")
+    # A background worker beside the server, so imports, reminders and digests run in the demo;
+    # its first pass sends today's reminders.
+    worker = subprocess.Popen([sys.executable, "-m", "norma.cli", "worker"])
     print(f"\nData directory: {data_dir}")
     print(f"Norma is starting on http://127.0.0.1:{args.port}/  (Ctrl+C stops it)\n", flush=True)
-    sys.exit(_gunicorn("127.0.0.1", args.port, args.workers))
+    try:
+        code = _gunicorn("127.0.0.1", args.port, args.workers)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    sys.exit(code)
 
 
 def build_parser() -> argparse.ArgumentParser:
