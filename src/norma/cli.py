@@ -55,7 +55,7 @@ def cmd_seed(args):
 
 def cmd_worker(args):
     _django()
-    _call("worker")
+    _call("worker", "--interval", str(args.interval), *(["--once"] if args.once else []))
 
 
 def _run_command(name: str, *args):
@@ -161,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(run=cmd_serve)
 
-    worker = commands.add_parser("worker", help="run background tasks")
+    worker = commands.add_parser("worker", help="run background tasks and periodic jobs")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    worker.add_argument("--once", action="store_true", help="run what is due, then exit")
     worker.set_defaults(run=cmd_worker)
 
     seed = commands.add_parser("seed", help="synthetic data for benchmarks")

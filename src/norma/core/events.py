@@ -1,7 +1,7 @@
 """Events published after a change is committed, for outbound integrations (webhooks).
 
 `record_event` is sent with `event`, a plain dict:
-    {"type": "record.created" | "record.updated" | "record.state_changed" | "record.<action>",
+    {"type": "record.created" | "record.updated" | "record.state_changed" | "record.archived",
      "action": "approve", "object_type": "planning.process", "reference": "PRC-2026-0001",
      "title": ..., "status": ..., "previous_status": ..., "actor": "Amira Haddad",
      "change_id": 42, "timestamp": "2026-11-25T18:00:00+00:00"}

@@ -1,11 +1,11 @@
 """Starting jobs and running them in the worker.
 
-    job = start_job(person, "import", "Import processes", "norma.dataio.jobs.run_import",
-                    {"upload_id": 3})
+    job = start_job(person, "export", "Export processes", "myapp.jobs.export_processes",
+                    {"site_id": 3})
 
 The function receives a JobContext first, then the params:
 
-    def run_import(job, upload_id):
+    def export_processes(job, site_id):
         job.progress(0, total=rows)
         job.log("Checked 100 rows")
         job.save_result("rejected-rows.csv", data)
