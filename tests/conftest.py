@@ -20,6 +20,15 @@ def _data_dir(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The real worker closes "old" connections between tasks; inside a test's transaction that
+    would drop the transaction itself (PostgreSQL), so tests keep the connection open."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
 @pytest.fixture
 def leeds(db):
     return SiteFactory(code="leeds", name="Leeds")

@@ -200,6 +200,11 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 # Separation of duties (an author does not approve their own work, and so on).
 NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
 
+# Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
+NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024
+NORMA_IMPORT_MAX_ROWS = env_int("NORMA_IMPORT_MAX_ROWS", 200_000)
+NORMA_IMPORT_MAX_EXPANDED_BYTES = env_int("NORMA_IMPORT_MAX_EXPANDED_MB", 500) * 1024 * 1024
+
 # Outgoing webhooks: private and loopback targets are refused unless allowed here.
 NORMA_WEBHOOK_ALLOW_PRIVATE = env_bool("NORMA_WEBHOOK_ALLOW_PRIVATE", False)
 NORMA_WEBHOOK_ALLOWED_HOSTS = env_list("NORMA_WEBHOOK_ALLOWED_HOSTS", [])

@@ -96,6 +96,8 @@ class Reminder:
 class Register:
     """Declaration of a register. Subclasses set at least `model` and `form_fields`."""
 
+    do_not_call_in_templates = True  # templates read the declaration; they never instantiate it
+
     model: ClassVar[type]
     nav_group: ClassVar[str] = "Support"
     list_columns: ClassVar[list[str]] = ["reference", "title", "owner", "status", "due_date"]
