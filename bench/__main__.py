@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import load, report, scenarios
+from bench import imports, load, report, scenarios
 from bench.server import Server, prepare
 
 
@@ -41,6 +41,9 @@ def run(args) -> dict:
         peak = server.peak_rss_mb()
     finally:
         server.stop()
+    log("import of 10,000 rows (dry run + commit, fresh SQLite file) …")
+    imported = imports.measure(10_000)
+    log(f"import: dry run {imported['dry_run_s']} s, commit {imported['commit_s']} s")
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": report.commit(),
@@ -50,6 +53,7 @@ def run(args) -> dict:
         "seconds_per_scenario": args.seconds,
         "machine": report.machine(),
         "peak_rss_mb": peak,
+        "import_10000_rows": imported,
         "scenarios": rows,
     }
 

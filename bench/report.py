@@ -43,6 +43,11 @@ def markdown(run: dict) -> str:
         f"{run['machine']['cores']} cores ({run['machine']['cpu']}) · {run['date']}\n\n"
         f"Server peak RSS per process: {run['peak_rss_mb']:.0f} MB\n\n"
     )
+    if imported := run.get("import_10000_rows"):
+        head += (
+            f"Import of {imported['rows']:,} rows: dry run {imported['dry_run_s']} s, "
+            f"commit {imported['commit_s']} s ({imported['rows_per_s']} rows/s)\n\n"
+        )
     lines = [
         "| scenario | c | " + " | ".join(COLUMNS) + " |",
         "|---|---|" + "---|" * len(COLUMNS),
