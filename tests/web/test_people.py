@@ -30,3 +30,14 @@ def test_people_page_shows_50_a_page_and_finds_by_name(client_for, quality_manag
     assert "page 1 of 2" in page
     found = client.get("/people/", {"q": "zelda"}).content.decode()
     assert "Zelda Unique" in found and "page 1 of 1" in found
+
+
+def test_the_owner_filter_offers_only_people_who_own_records(client_for, quality_manager):
+    from tests.factories import make_process
+
+    owner = PersonFactory(full_name="Olga Owner")
+    PersonFactory(full_name="Nora Noone")
+    make_process(quality_manager, title="Owned", owner=owner)
+    page = client_for(quality_manager).get("/planning/processes/").content.decode()
+    assert "Olga Owner" in page
+    assert "Nora Noone" not in page

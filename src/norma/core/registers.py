@@ -238,7 +238,7 @@ def _make_filter(register) -> type[django_filters.FilterSet]:
             declared.extra["empty_label"] = "Any"
     if "owner" in filterset.base_filters:
         # Offer only people who own something here, not every person in a large organisation.
-        filterset.base_filters["owner"].extra["queryset"] = lambda request: _owners(register)
+        filterset.base_filters["owner"].queryset = lambda request: _owners(register)
     return filterset
 
 
