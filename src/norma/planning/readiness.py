@@ -1,5 +1,6 @@
 """Clause checks for the planning app."""
 
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from norma.planning.models import Process
@@ -9,18 +10,23 @@ from norma.standards.readiness import CheckResult, Evidence, Status, clause_chec
 @clause_check("4.4.1")
 def processes_defined_and_owned(person):
     """4.4.1: the QMS processes are determined, each with an owner, and approved."""
-    processes = list(Process.objects.live().select_related("owner"))
+    counts = Process.objects.live().aggregate(
+        total=Count("pk"),
+        approved=Count(
+            "pk", filter=Q(status=Process.Status.APPROVED, owner__isnull=False)
+        ),  # counted in the database: one query whatever the number of processes
+    )
+    total, approved = counts["total"], counts["approved"]
     list_url = reverse("planning:process_list")
-    if not processes:
+    if not total:
         return CheckResult(Status.MISSING, "No QMS processes are defined yet.", [])
-    approved = [p for p in processes if p.status == Process.Status.APPROVED and p.owner_id]
-    evidence = [Evidence(f"Process register ({len(processes)})", list_url)]
-    if len(approved) == len(processes):
+    evidence = [Evidence(f"Process register ({total})", list_url)]
+    if approved == total:
         return CheckResult(
-            Status.MET, f"All {len(processes)} processes have an owner and are approved.", evidence
+            Status.MET, f"All {total} processes have an owner and are approved.", evidence
         )
     return CheckResult(
         Status.PARTLY_MET,
-        f"{len(approved)} of {len(processes)} processes have an owner and are approved.",
+        f"{approved} of {total} processes have an owner and are approved.",
         evidence,
     )
