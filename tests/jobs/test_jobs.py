@@ -115,3 +115,32 @@ def test_the_job_page_shows_progress_only_to_its_owner_and_the_quality_manager(
     assert 'hx-trigger="every 1s"' in page.content.decode()
     assert client_for(employee).get(f"/jobs/{job.pk}/").status_code == 404
     assert client_for(quality_manager).get(f"/jobs/{job.pk}/").status_code == 200
+
+
+def test_a_job_claimed_by_another_worker_is_not_run_twice(quality_manager):
+    from norma.jobs.runner import execute
+
+    job = Job.objects.create(
+        kind="t",
+        title="Once",
+        function="tests.jobs.test_jobs.counting_job",
+        params={"count": 1},
+        created_by=quality_manager,
+        state=Job.State.RUNNING,
+    )
+    execute(job)
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING
+    assert job.summary == {}
+
+
+def test_the_job_log_keeps_only_the_latest_lines(quality_manager):
+    from norma.jobs.runner import LOG_LIMIT, JobContext
+
+    job = Job.objects.create(kind="t", title="Chatty", function="x.y", created_by=quality_manager)
+    context = JobContext(job)
+    for n in range(LOG_LIMIT // 20 + 100):
+        context.log(f"line {n:08d}")
+    job.refresh_from_db()
+    assert len(job.log) <= LOG_LIMIT
+    assert job.log.rstrip().endswith(f"line {LOG_LIMIT // 20 + 99:08d}")

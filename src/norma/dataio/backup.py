@@ -165,9 +165,14 @@ def unpack(path, scratch: Path) -> dict:
             raise ArchiveError(f"The backup does not hold {DB_FILES[vendor]}.")
         for name in sorted(manifest["files"]):
             target = scratch / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as sink:
-                read_member(zf, name, manifest, sink)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as sink:
+                    read_member(zf, name, manifest, sink)
+            except OSError as error:
+                raise ArchiveError(
+                    f"The backup's file list is not usable at {name}: {error}"
+                ) from None
     return manifest
 
 

@@ -27,6 +27,7 @@ from norma.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+LOG_LIMIT = 64 * 1024  # characters of log kept per job: the latest lines
 
 
 class JobContext:
@@ -45,7 +46,7 @@ class JobContext:
 
     def log(self, line: str):
         stamp = timezone.now().strftime("%H:%M:%S")
-        self.job.log += f"{stamp} {line}\n"
+        self.job.log = (self.job.log + f"{stamp} {line}\n")[-LOG_LIMIT:]
         Job.objects.filter(pk=self.job.pk).update(log=self.job.log)
 
     def save_result(self, name: str, data: bytes):
@@ -68,7 +69,11 @@ def start_job(person, kind: str, title: str, function: str, params: dict | None 
 
 def execute(job: Job) -> Job:
     """Run a job here and now, as its creator (or as the named process for periodic jobs)."""
-    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, started_at=timezone.now())
+    claimed = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:  # another worker took it (a duplicate enqueue): run it once only
+        return job
     job.refresh_from_db()
     context = JobContext(job)
     actor = {"person": job.created_by} if job.created_by else {"name": f"norma worker: {job.kind}"}

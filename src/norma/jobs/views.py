@@ -9,9 +9,10 @@ from norma.jobs.models import Job
 
 
 def jobs_for(person):
-    """Everyone sees their own jobs; whoever may view all jobs (quality manager) sees every one."""
+    """Everyone sees their own jobs; a quality manager with unlimited scope sees every one."""
     jobs = Job.objects.select_related("created_by")
-    return jobs if person.has_perm("jobs.view_job") else jobs.filter(created_by=person)
+    sees_all = person.has_perm("jobs.view_job") and person.scope.unlimited
+    return jobs if sees_all else jobs.filter(created_by=person)
 
 
 @login_required

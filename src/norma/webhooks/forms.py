@@ -28,7 +28,9 @@ class WebhookForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            # An edit must say which version it started from, or it could overwrite a newer one.
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
 
     def action_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
