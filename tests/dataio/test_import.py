@@ -19,6 +19,7 @@ from tests.dataio.test_import_kit import (
     csv_bytes,
     latest_batch,
     process_rows,
+    run_jobs,
     upload,
     xlsx_bytes,
 )
@@ -262,3 +263,34 @@ def test_a_formula_in_a_csv_cell_is_stored_as_text_and_neutralised_on_export(
     assert process.purpose == "-2+3"
     export = signed_in_qm.get("/planning/processes/export/?format=csv")
     assert "'=HYPERLINK" in b"".join(export.streaming_content).decode()
+
+
+def test_an_import_publishes_one_event_for_the_whole_file(
+    signed_in_qm, owner, django_capture_on_commit_callbacks
+):
+    from norma.core.events import record_event
+
+    received = []
+
+    def listen(sender, event, **kwargs):
+        received.append(event)
+
+    record_event.connect(listen)
+    try:
+        upload(
+            signed_in_qm,
+            django_capture_on_commit_callbacks,
+            csv_bytes(process_rows(30, owner.email)),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            signed_in_qm.post(f"/data/imports/{latest_batch().pk}/commit/")
+        with django_capture_on_commit_callbacks(execute=True):  # the job's own commit
+            run_jobs()
+    finally:
+        record_event.disconnect(listen)
+    imported = [e for e in received if e["type"] == "records.imported"]
+    assert len(imported) == 1
+    assert imported[0]["count"] == 30
+    assert imported[0]["object_type"] == "planning.process"
+    assert imported[0]["first_reference"] != imported[0]["last_reference"]
+    assert not [e for e in received if e["type"] == "record.created"]

@@ -4,13 +4,10 @@ import csv
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from openpyxl import Workbook
 
 from norma.dataio.models import ImportBatch
-from norma.jobs import runner
 from norma.jobs.management.commands.worker import drain
-from norma.jobs.models import Job
 
 UPLOAD_URL = "/data/import/planning/process/"
 HEADER = ["Title", "Process type", "Owner", "Site", "Department", "Next review", "Clauses"]
@@ -71,16 +68,8 @@ def commit(client, capture, batch: ImportBatch):
 
 
 def run_jobs():
-    """Run the queued jobs in the real worker.
-
-    On PostgreSQL the worker's close_old_connections() would close the connection that holds
-    the test's transaction, so there the queued jobs run in-process, as the worker runs them.
-    """
-    if connection.vendor == "sqlite":
-        drain("test-import")
-        return
-    for job in Job.objects.filter(state=Job.State.QUEUED).order_by("id"):
-        runner.execute(job)
+    """Run the queued jobs in the real worker (tests/conftest.py keeps its connection open)."""
+    drain("test-import")
 
 
 def latest_batch() -> ImportBatch:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from norma.core.events import publish_import
 from norma.core.exports import neutralise
 from norma.core.registers import registry
 from norma.dataio.import_files import FileRefused, Table, max_rows, open_table
@@ -198,6 +199,16 @@ def _commit(job, batch: ImportBatch) -> dict:
         batch.state = ImportBatch.State.IMPORTED
         batch.imported_count = count
         batch.save(update_fields=["state", "imported_count"])
+        transaction.on_commit(
+            lambda: publish_import(
+                register.model,
+                count=count,
+                first=first,
+                last=last,
+                actor=person.full_name,
+                filename=batch.filename,
+            )
+        )
     job.log(f"Imported {count} {register.title().lower()}.")
     summary = {"imported": count}
     if hasattr(first, "reference"):
