@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 from norma.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
 
@@ -179,12 +180,14 @@ STORAGES = {
         "OPTIONS": {"location": DATA_DIR / "files"},
     },
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "norma.core.storage.NormaStaticFilesStorage"
         if not DEBUG and env_bool("NORMA_MANIFEST_STATIC", True)
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are only for developers: not worth compressing at every start.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Attachments: what may be uploaded, and how large.
 NORMA_ATTACHMENT_MAX_BYTES = env_int("NORMA_ATTACHMENT_MAX_MB", 25) * 1024 * 1024
