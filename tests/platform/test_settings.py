@@ -72,3 +72,15 @@ def test_healthz_answers_when_the_database_does(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_static_files_are_gzipped_without_slow_brotli():
+    from norma.core.storage import NormaStaticFilesStorage
+
+    compressor = NormaStaticFilesStorage().create_compressor(quiet=True)
+    assert compressor.use_gzip
+    assert not compressor.use_brotli
+    assert (
+        production.STORAGES["staticfiles"]["BACKEND"]
+        == "norma.core.storage.NormaStaticFilesStorage"
+    )
