@@ -129,6 +129,15 @@ def cmd_demo(args):
     sys.exit(code)
 
 
+# `norma NAME PATH` → management command: the data commands of the dataio app.
+DATA_COMMANDS = [
+    ("export", "export_qms", "the whole QMS as a documented archive"),
+    ("import", "import_qms", "load an exported archive into an empty instance"),
+    ("backup", "backup", "consistent snapshot of database and files"),
+    ("restore", "restore", "verify a backup, then restore it"),
+]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="norma", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -171,21 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1)
     seed.set_defaults(run=cmd_seed)
 
-    export = commands.add_parser("export", help="the whole QMS as a documented archive")
-    export.add_argument("path")
-    export.set_defaults(run=lambda a: _run_command("export_qms", a.path))
-
-    load = commands.add_parser("import", help="load an exported archive into an empty instance")
-    load.add_argument("path")
-    load.set_defaults(run=lambda a: _run_command("import_qms", a.path))
-
-    backup = commands.add_parser("backup", help="consistent snapshot of database and files")
-    backup.add_argument("path")
-    backup.set_defaults(run=lambda a: _run_command("backup", a.path))
-
-    restore = commands.add_parser("restore", help="verify a backup, then restore it")
-    restore.add_argument("path")
-    restore.set_defaults(run=lambda a: _run_command("restore", a.path))
+    for name, command, text in DATA_COMMANDS:
+        data = commands.add_parser(name, help=text)
+        data.add_argument("path")
+        data.set_defaults(run=lambda a, command=command: _run_command(command, a.path))
 
     verify = commands.add_parser("verify", help="check the change log's hash chain")
     verify.set_defaults(run=cmd_verify)
