@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from norma.core.changelog import record_change, snapshot
+from norma.core.changelog import Change, record_change, record_changes, snapshot
 from norma.core.context import acting_as
 from norma.core.models import Department, Organisation, Person, RoleCode, Site
 
@@ -201,8 +201,7 @@ def seed_scale(scale: str, seed: int = 1, progress=None) -> dict[str, int]:
             )
             for i, p in enumerate(people)
         )
-        for person in people:
-            record_change(person, "person.create", after=snapshot(person))
+        record_changes([Change(p, "person.create", after=snapshot(p)) for p in people])
         counts.update(sites=len(sites), departments=len(departments), people=len(people))
         if progress:
             progress(f"organisation: {len(people)} people on {len(sites)} sites")

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from norma.core.actions import CreateRecord
-from norma.core.changelog import record_change, snapshot
-from norma.core.models import next_reference
+from norma.core.changelog import Change, record_changes, snapshot
+from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
 from norma.planning.actions import ApproveProcess
 from norma.planning.models import Process, ProcessType
@@ -59,12 +59,13 @@ def seed_demo(org):
 def seed_scale(org) -> dict[str, int]:
     count = len(org.people) // 5
     owners = [p for i, p in enumerate(org.people) if i % 20 == 0] or org.people
+    references = reserve_references(Process.reference_prefix, count, width=5)
     processes = []
     for i in range(count):
         owner = org.rng.choice(owners)
         processes.append(
             Process(
-                reference=next_reference(Process.reference_prefix, width=5),
+                reference=references[i],
                 title=f"Process {i + 1:05d}",
                 process_type=org.rng.choice(ProcessType.values),
                 owner=owner,
@@ -75,8 +76,7 @@ def seed_scale(org) -> dict[str, int]:
             )
         )
     Process.objects.bulk_create(processes, batch_size=1000)
-    for process in processes:
-        record_change(process, "create", after=snapshot(process))
+    record_changes([Change(p, "create", after=snapshot(p)) for p in processes])
     if org.progress:
         org.progress(f"processes: {len(processes)}")
     return {"processes": len(processes)}
