@@ -125,8 +125,7 @@ class RecordDetail(RegisterView):
                 signatures=signatures,
                 actions=actions,
                 blocked_actions=blocked,
-                can_edit=request.user.has_perm(self.register.permission("change"))
-                and obj.edit_refusal() is None,
+                can_edit=UpdateRecord(request.user, obj).is_allowed(),
                 can_archive=ArchiveRecord(request.user, obj, reason="-").is_allowed(),
                 can_attach=AttachFile(request.user, obj).is_allowed(),
             ),
