@@ -117,7 +117,7 @@ def test_the_manifest_describes_the_snapshot(source):
     con.close()
     assert manifest["changelog_head"] == {"id": head[0], "hash": head[1]}
     stored = {f"files/{name}" for name in tree(data / "files")}
-    assert len(stored) == 1 and stored <= names
+    assert len(stored) == 2 and stored <= names  # the attachment and the demo's uploaded PDF
     assert names == set(manifest["files"]) | {"manifest.json"}
 
 

@@ -76,10 +76,10 @@ def test_home_lists_my_overdue_items_before_my_upcoming_ones(client_for, quality
         quality_manager, title="Long overdue", owner=employee, due_date=today - timedelta(days=9)
     )
     response = client_for(employee).get("/")
-    overdue = [item for _, item in response.context["overdue"]]
-    upcoming = [item for _, item in response.context["upcoming"]]
-    assert overdue == [late]
-    assert upcoming == [later]
+    overdue = [task.reference for task in response.context["overdue"]]
+    upcoming = [task.reference for task in response.context["upcoming"]]
+    assert overdue == [late.reference]
+    assert upcoming == [later.reference]
     page = response.content.decode()
     assert page.index(late.reference) < page.index(later.reference)
 

@@ -101,7 +101,9 @@ def to_api(register, obj) -> dict:
     for field_name in [*register.form_fields, *SERVER_FIELDS]:
         field = obj._meta.get_field(field_name)
         if isinstance(field, models.ManyToManyField):
-            data[field_name] = [c.key for c in getattr(obj, field_name).all()]
+            # Clauses by their key (iso9001-2015:4.4), other records (people) by their id.
+            items = getattr(obj, field_name).all()
+            data[field_name] = [str(getattr(item, "key", item.pk)) for item in items]
         elif isinstance(field, models.ForeignKey):
             data[field_name] = getattr(obj, field.attname)
         else:
@@ -161,8 +163,10 @@ def build_router(register) -> Router:
         if not request.user.has_perm(register.permission(verb)):
             raise PermissionDenied(f"You do not have the right to {verb} {register.slug()}.")
 
+    many = [f.name for f in register.model._meta.many_to_many if f.name in register.form_fields]
+
     def fetch(request, reference):
-        queryset = register.queryset_for(request.user).prefetch_related("clauses")
+        queryset = register.queryset_for(request.user).prefetch_related(*many)
         return get_object_or_404(queryset, reference=reference)
 
     def answer(request, response, reference):
@@ -184,9 +188,7 @@ def build_router(register) -> Router:
         count = records.queryset.count()
         pages = max(1, math.ceil(count / page_size))
         page = max(1, min(page, pages))
-        rows = records.queryset.prefetch_related("clauses")[
-            (page - 1) * page_size : page * page_size
-        ]
+        rows = records.queryset.prefetch_related(*many)[(page - 1) * page_size : page * page_size]
         return {
             "count": count,
             "page": page,

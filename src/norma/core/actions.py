@@ -71,6 +71,8 @@ class Action:
     # Generic actions name a verb instead: the permission is then `<app>.<verb>_<model>`.
     permission_verb: ClassVar[str | None] = None
     reason_required: ClassVar[bool] = False
+    # False for actions that have a form of their own rather than a button on the record's page.
+    offered: ClassVar[bool] = True
 
     def __init__(self, actor, obj=None, *, data=None, reason: str = "", expected_version=None):
         self.actor = actor

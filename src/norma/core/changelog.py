@@ -71,6 +71,8 @@ def snapshot(obj) -> dict:
         if field.is_relation:
             related = getattr(obj, field.name)
             data[field.name] = None if related is None else str(related)
+        elif isinstance(field, models.FileField):
+            data[field.name] = field.value_from_object(obj).name or ""  # where it is stored
         else:
             data[field.name] = field.value_from_object(obj)
     if obj.pk is not None:

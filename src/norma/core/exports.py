@@ -3,6 +3,7 @@
 import csv
 import io
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
@@ -21,8 +22,16 @@ def cell_value(obj, name: str) -> str:
     return neutralise(value)
 
 
+def column_title(model, name: str) -> str:
+    """A field's verbose name, or for a computed column (an annotation) its name in words."""
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+
+
 def column_titles(model, names: list[str]) -> list[str]:
-    return [str(model._meta.get_field(n).verbose_name).capitalize() for n in names]
+    return [column_title(model, n) for n in names]
 
 
 class _Echo:

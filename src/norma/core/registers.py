@@ -55,6 +55,10 @@ class RecordForm(forms.ModelForm):
         for name, queryset in limits.items():
             if name in self.fields:
                 self.fields[name].queryset = queryset
+        for name, field in self.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if name not in limits and queryset is not None and queryset.model is Person:
+                field.queryset = queryset.filter(is_active=True)
         if "clauses" in self.fields:
             self.fields["clauses"].to_field_name = "key"
             self.fields["clauses"].queryset = self.fields["clauses"].queryset.order_by("sort_key")
@@ -112,6 +116,7 @@ class Register:
     reminders: ClassVar[list[Reminder]] = []
     paginate_by: ClassVar[int] = 25
     description: ClassVar[str] = ""
+    detail_template: ClassVar[str] = "core/register_detail.html"
 
     # -- names -----------------------------------------------------------------
     @classmethod
@@ -178,6 +183,11 @@ class Register:
     @classmethod
     def fields_for_detail(cls) -> list[str]:
         return cls.detail_fields or [f for f in cls.form_fields if f != "clauses"]
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        """What a register's own detail template shows beyond the generic page."""
+        return {}
 
     @classmethod
     def action(cls, code: str) -> type[Action] | None:

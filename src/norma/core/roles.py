@@ -22,12 +22,30 @@ READ_ALL = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
-    RoleCode.TOP_MANAGEMENT: [*READ_ALL, "planning.approve_process"],
-    RoleCode.PROCESS_OWNER: [*READ_ALL, "planning.add_process", "planning.change_process"],
+    RoleCode.TOP_MANAGEMENT: [
+        *READ_ALL,
+        "planning.approve_process",
+        "documents.add_document",
+        "documents.change_document",
+        "documents.approve_document",
+        "documents.obsolete_document",
+    ],
+    RoleCode.PROCESS_OWNER: [
+        *READ_ALL,
+        "planning.add_process",
+        "planning.change_process",
+        "documents.add_document",
+        "documents.change_document",
+        "documents.approve_document",
+    ],
     RoleCode.INTERNAL_AUDITOR: READ_ALL,
     RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry"],
     # The registrar sees the evidence, read-only, and nothing about people or the platform.
-    RoleCode.EXTERNAL_AUDITOR: ["standards.view_*", "planning.view_process"],
+    RoleCode.EXTERNAL_AUDITOR: [
+        "standards.view_*",
+        "planning.view_process",
+        "documents.view_document",
+    ],
 }
 
 

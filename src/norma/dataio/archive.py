@@ -119,6 +119,7 @@ def _load(data, entries, keys, manifest, archive_name) -> ImportResult:
         with transaction.atomic():
             loader.refuse_unless_empty()  # again, inside the transaction
             replaced = loader.replace_migrate_log(entries)
+            loader.merge_settings(data)
             counts = loader.insert_rows(data, keys)
             loader.update_roles(data[ROLES])
             loader.reset_sequences()

@@ -14,8 +14,9 @@ from norma.dataio.archive_format import (
     ROLES,
     STANDARDS,
     sections,
+    settings_sections,
 )
-from norma.dataio.archive_keys import TARGET_PROVIDED, KeyIndex, dump_rows
+from norma.dataio.archive_keys import KeyIndex, dump_rows, target_provided
 from norma.dataio.archive_manifest import ArchiveError, ZipWriter
 from norma.standards.models import Standard
 
@@ -55,11 +56,11 @@ def consistent_read():
 
 def check_relations(models: list[type]):
     """Refuse before writing anything if a table points at a model the archive cannot name."""
-    carried = set(models)
+    carried, provided = set(models), target_provided()
     for model in models:
         for field in [*model._meta.concrete_fields, *model._meta.many_to_many]:
             target = field.related_model if field.is_relation else None
-            if target is None or target in carried or target in TARGET_PROVIDED:
+            if target is None or target in carried or target in provided:
                 continue
             raise ArchiveError(
                 f"{model._meta.label}.{field.name} points at {target._meta.label}, which the "
@@ -111,6 +112,13 @@ def write_archive(zip_writer: ZipWriter) -> dict:
         zip_writer.write_bytes(name, json_bytes(rows))
         counts[name] = len(rows)
         files += model_files
+    for name, model in settings_sections():
+        rows = [
+            {k: v for k, v in row.items() if k != "id"}
+            for row in model.objects.order_by(model.archive_key).values()
+        ]
+        zip_writer.write_bytes(name, json_bytes(rows))
+        counts[name] = len(rows)
     roles = [
         {"code": role.code, "require_two_factor": role.require_two_factor}
         for role in Role.objects.order_by("code")

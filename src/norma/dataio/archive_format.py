@@ -1,5 +1,7 @@
 """The layout of a QMS export archive (format version 1) and the README that travels with it."""
 
+from django.apps import apps
+
 from norma.core.models import (
     Attachment,
     Comment,
@@ -34,8 +36,26 @@ def sections() -> list[tuple[str, type]]:
         if register.model not in seen:
             seen.add(register.model)
             result.append((f"registers/{register.model._meta.label_lower}.json", register.model))
+    result += [(f"data/{m._meta.label_lower}.json", m) for m in app_models("archive_models")]
     result += [(f"data/{m._meta.label_lower}.json", m) for m in tail]
     return result
+
+
+def app_models(attribute: str) -> list[type]:
+    """Models Norma's apps list on their AppConfig: `archive_models` are a register's own
+    tables (a document's revisions), `archive_settings` the set-up rows that `norma migrate`
+    creates and people may change (document types)."""
+    return [
+        apps.get_model(label)
+        for config in apps.get_app_configs()
+        if config.name.startswith("norma.")
+        for label in getattr(config, attribute, [])
+    ]
+
+
+def settings_sections() -> list[tuple[str, type]]:
+    """Set-up tables: merged into the target by natural key, not inserted."""
+    return [(f"settings/{m._meta.label_lower}.json", m) for m in app_models("archive_settings")]
 
 
 README = """\
@@ -57,12 +77,14 @@ PostgreSQL instances exchange archives freely.
 | `data/core.person.json` | people, their role groups, permissions, scope and manager |
 | `data/core.role.json` | the built-in roles and whether each requires two-factor sign-in |
 | `registers/<app>.<model>.json` | one file per register (e.g. `registers/planning.process.json`) |
+| `data/<app>.<model>.json` | a register's own tables (e.g. `data/documents.revision.json`) |
+| `settings/<app>.<model>.json` | set-up tables such as document types, merged by natural key |
 | `data/core.attachment.json` | attachment metadata: original name, type, size, SHA-256, uploader |
 | `data/core.comment.json`, `data/core.signature.json` | comments and electronic signatures |
 | `data/core.sequence.json` | the reference-number counters (`PRC-2026` -> last number) |
 | `data/standards.json` | the standards libraries the records refer to (informative) |
 | `changelog.jsonl` | the change log, one entry per line, exactly as stored |
-| `files/<stored name>` | every stored file (attachments), under the name it has in storage |
+| `files/<stored name>` | every stored file (attachments, document files), by its stored name |
 
 `manifest.json` names every other file with its SHA-256 and size. `manifest_sha256` is the
 SHA-256 of the manifest's own canonical JSON (sorted keys, no spaces) without that field.
@@ -77,7 +99,8 @@ Relations are written as natural keys, never as bare database ids:
 
 - people by email; sites by code; departments by `[name, site code]`;
 - clauses by key (`iso9001-2015:8.5`); standards by slug;
-- records of any register by reference (`PRC-2026-0001`);
+- records of any register by reference (`PRC-2026-0001`); document types by code;
+- rows of a register's own tables (revisions, signed decisions) by their `id`;
 - role groups by name; permissions by `[app, codename]`; content types by `[app, model]`;
 - attachments, comments and signatures name their record with `content_type` and `object`
   (the record's natural key).

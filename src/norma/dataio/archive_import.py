@@ -10,7 +10,14 @@ from django.db import DatabaseError, connection
 
 from norma.core.changelog import GENESIS_HASH, compute_hash
 from norma.core.models import ApiToken, ChangeLogEntry, Role
-from norma.dataio.archive_format import CHANGELOG, FILES_PREFIX, ROLES, STANDARDS, sections
+from norma.dataio.archive_format import (
+    CHANGELOG,
+    FILES_PREFIX,
+    ROLES,
+    STANDARDS,
+    sections,
+    settings_sections,
+)
 from norma.dataio.archive_keys import KeyIndex, key_lookups, load_row, m2m_links
 from norma.dataio.archive_manifest import ArchiveError, read_member
 from norma.standards.models import Standard
@@ -179,6 +186,18 @@ def insert_rows(data: dict[str, list[dict]], keys: KeyIndex) -> dict[str, int]:
     return counts
 
 
+def merge_settings(data: dict[str, list]):
+    """Set-up rows (document types) replace or join the ones `norma migrate` created."""
+    for name, model in settings_sections():
+        fields = {f.name for f in model._meta.concrete_fields} - {"id"}
+        for number, row in enumerate(data.get(name, []), start=1):
+            if unknown := sorted(set(row) - fields):
+                raise ArchiveError(f"{name} row {number}: unknown fields {', '.join(unknown)}.")
+            key = model.archive_key
+            values = {k: v for k, v in row.items() if k != key}
+            model.objects.update_or_create(**{key: row[key]}, defaults=values)
+
+
 def update_roles(roles: list[dict]):
     for row in roles:
         Role.objects.filter(code=row["code"]).update(require_two_factor=row["require_two_factor"])
@@ -203,7 +222,10 @@ def read_sections(zf, manifest: dict) -> dict[str, list]:
         data[name] = read_json(zf, name, manifest)
         if (manifest.get("counts") or {}).get(name) != len(data[name]):
             raise ArchiveError(f"{name} holds {len(data[name])} rows; the manifest says otherwise.")
-    known = {name for name, _ in sections()} | {ROLES, STANDARDS, CHANGELOG, "README.md"}
+    for name, _model in settings_sections():
+        data[name] = read_json(zf, name, manifest) if name in manifest["files"] else []
+    known = {name for name, _ in [*sections(), *settings_sections()]}
+    known |= {ROLES, STANDARDS, CHANGELOG, "README.md"}
     unknown = [n for n in manifest["files"] if n not in known and not n.startswith(FILES_PREFIX)]
     if unknown:
         raise ArchiveError(

@@ -40,7 +40,28 @@ def key_lookups(model) -> tuple[str, ...] | None:
         return KEY_LOOKUPS[model]
     if issubclass(model, Record):
         return ("reference",)
+    if model in settings_models():
+        return (model.archive_key,)
+    if model in carried_models():
+        return ("id",)  # rows with no natural key keep their ids on import
     return None
+
+
+def settings_models() -> list[type]:
+    from norma.dataio.archive_format import settings_sections
+
+    return [model for _, model in settings_sections()]
+
+
+def carried_models() -> list[type]:
+    from norma.dataio.archive_format import sections
+
+    return [model for _, model in sections()]
+
+
+def target_provided() -> tuple[type, ...]:
+    """Models whose rows the target instance already has when the archive's rows go in."""
+    return (*TARGET_PROVIDED, *settings_models())
 
 
 def _pack(values):

@@ -31,7 +31,7 @@ CONTROL_CHARACTERS = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 100  # uncompressed / compressed, for members over 1 MB
 RATIO_CHECK_FROM = 1024 * 1024
-XML_ENTITIES = "This workbook holds XML entity declarations, which Norma refuses to read."
+XML_ENTITIES = "This file holds XML entity declarations, which Norma refuses to read."
 
 
 class FileRefused(Exception):
@@ -146,47 +146,56 @@ def read_csv(data: bytes) -> Table:
 
 
 # -- XLSX ----------------------------------------------------------------------------------
-def check_zip(data: bytes) -> None:
-    """Refuse what is not an XLSX package, and archives that expand far beyond their size."""
+# The part that makes a ZIP an Office package of each kind, and what people call it.
+PACKAGES = {
+    "xlsx": ("xl/workbook.xml", "XLSX workbook"),
+    "docx": ("word/document.xml", "DOCX file"),
+}
+
+
+def check_zip(data: bytes, kind: str = "xlsx") -> None:
+    """Refuse what is not an Office package of this kind, and archives that expand far beyond
+    their size (zip bombs) or declare XML entities."""
+    main_part, what = PACKAGES[kind]
     if not data.startswith(b"PK\x03\x04"):
-        raise FileRefused("This file is not an XLSX workbook.")
+        raise FileRefused(f"This file is not an {what}.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRefused("This file is not a valid XLSX workbook (the ZIP is damaged).") from None
+        raise FileRefused(f"This file is not a valid {what} (the ZIP is damaged).") from None
     names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise FileRefused("This ZIP file is not an XLSX workbook.")
+    if "[Content_Types].xml" not in names or main_part not in names:
+        raise FileRefused(f"This ZIP file is not an {what}.")
     if len(members) > MAX_ZIP_MEMBERS:
-        raise FileRefused("This workbook holds too many parts to be read safely.")
+        raise FileRefused(f"This {what} holds too many parts to be read safely.")
     if any(m.flag_bits & 0x1 for m in members):
-        raise FileRefused("This workbook is encrypted; save it without a password first.")
+        raise FileRefused(f"This {what} is encrypted; save it without a password first.")
     expanded = sum(m.file_size for m in members)
     if expanded > max_expanded_bytes():
         raise FileRefused(
-            f"This workbook expands to {filesizeformat(expanded)}, more than the "
+            f"This {what} expands to {filesizeformat(expanded)}, more than the "
             f"{filesizeformat(max_expanded_bytes())} Norma reads; it may be a zip bomb."
         )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_CHECK_FROM and ratio > MAX_ZIP_RATIO:
             raise FileRefused(
-                f"This workbook is compressed {ratio:,.0f} times, far more than a real "
-                "spreadsheet; it looks like a zip bomb and was not opened."
+                f"This {what} is compressed {ratio:,.0f} times, far more than a real "
+                "file; it looks like a zip bomb and was not opened."
             )
     for member in members:
-        if member.filename.endswith((".xml", ".rels")) and has_dtd(archive, member):
+        if member.filename.endswith((".xml", ".rels")) and has_dtd(archive, member, what):
             raise FileRefused(XML_ENTITIES)
 
 
-def has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """A DOCTYPE comes before the first element; spreadsheets never need one."""
+def has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo, what: str = "XLSX workbook") -> bool:
+    """A DOCTYPE comes before the first element; Office files never need one."""
     try:
         with archive.open(member) as handle:
             head = handle.read(4096)
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-        raise FileRefused("This file is not a valid XLSX workbook (the ZIP is damaged).") from None
+        raise FileRefused(f"This file is not a valid {what} (the ZIP is damaged).") from None
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head
 
 

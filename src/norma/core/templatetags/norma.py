@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
+from norma.core.exports import column_title
 from norma.core.registers import registry
 
 register = template.Library()
@@ -35,7 +36,7 @@ def field_value(obj, name):
 
 @register.filter
 def label(meta, name):
-    return str(meta.get_field(name).verbose_name).capitalize()
+    return column_title(meta.model, name)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 from norma.core.htmx import render_page
 from norma.core.models import Attachment, Person
 from norma.core.registers import registry
+from norma.core.todo import Task, contributed_tasks
 
 SEARCH_LIMIT = 10
 
@@ -32,10 +34,21 @@ def home(request):
             .filter(owner=request.user, due_date__isnull=False)
             .order_by("due_date")[:20]
         )
-        tasks.extend((register, item) for item in items)
-    tasks.sort(key=lambda pair: pair[1].due_date)
-    overdue = [t for t in tasks if t[1].due_date < today]
-    upcoming = [t for t in tasks if t[1].due_date >= today]
+        tasks.extend(
+            Task(
+                item.due_date,
+                item.reference,
+                item.title,
+                reverse(register.url_name("detail"), args=[item.reference]),
+                register.title(),
+                item.get_status_display(),
+            )
+            for item in items
+        )
+    tasks += contributed_tasks(request.user)
+    tasks.sort(key=lambda task: task.due_date)
+    overdue = [t for t in tasks if t.due_date < today]
+    upcoming = [t for t in tasks if t.due_date >= today]
     return render(request, "core/home.html", {"overdue": overdue, "upcoming": upcoming})
 
 

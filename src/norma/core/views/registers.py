@@ -115,8 +115,9 @@ class RecordDetail(RegisterView):
         signatures = signatures_with_status(obj)
         return render_page(
             request,
-            "core/register_detail.html",
+            self.register.detail_template,
             self.context(
+                **self.register.detail_context(obj, request.user),
                 obj=obj,
                 fields=[obj._meta.get_field(f) for f in self.register.fields_for_detail()],
                 clauses=obj.clauses.all(),
@@ -124,6 +125,7 @@ class RecordDetail(RegisterView):
                 comments=obj.comments.all(),
                 signatures=signatures,
                 actions=actions,
+                action_codes={action.code for action in actions},
                 blocked_actions=blocked,
                 can_edit=UpdateRecord(request.user, obj).is_allowed(),
                 can_archive=ArchiveRecord(request.user, obj, reason="-").is_allowed(),
@@ -139,6 +141,8 @@ def available_actions(register, person, obj):
     """
     allowed, blocked = [], []
     for action_class in register.actions:
+        if not action_class.offered:
+            continue
         action = action_class(person, obj)
         if action.permission and not person.has_perm(action.permission):
             continue
