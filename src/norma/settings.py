@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "norma.core",
     "norma.standards",
     "norma.planning",
+    "norma.documents",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -202,6 +203,9 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 # Separation of duties (an author does not approve their own work, and so on).
 NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
+
+# Documents: days a reader has to acknowledge a new effective revision.
+NORMA_ACKNOWLEDGE_DAYS = env_int("NORMA_ACKNOWLEDGE_DAYS", 14)
 
 # Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
 NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024

@@ -1,0 +1,109 @@
+"""Full-text search over documents: SQLite FTS5 or PostgreSQL full-text search.
+
+Both index `DocumentText` (title plus the text of the revision in force): on SQLite an FTS5
+table kept in step by triggers, on PostgreSQL a GIN index on the same expression the query
+uses. Results are ranked, limited to what the person may read, and come with highlighted
+snippets. People type words, not query syntax: every word must match, the last as a prefix.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from norma.documents.models import Document
+
+LIMIT = 50
+MAX_WORDS = 12
+START, STOP = "\ue000", "\ue001"  # private-use marks, turned into <mark> after escaping
+PG_VECTOR = "to_tsvector('english', t.title || ' ' || t.body)"  # as indexed (migration 0002)
+PG_MATCH = " WHERE " + PG_VECTOR + " @@ q"
+PG_ORDER = " ORDER BY ts_rank(" + PG_VECTOR + ", q) DESC, t.document_id LIMIT %s"
+
+
+@dataclass
+class Hit:
+    document: Document
+    title: str
+    snippet: str
+    obsolete: bool
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text or "")[:MAX_WORDS]
+
+
+def highlighted(text: str) -> str:
+    html = escape(text or "").replace(START, "<mark>").replace(STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308  (escaped just above; only our own marks added)
+
+
+def search(person, text: str, include_obsolete: bool = False, limit: int = LIMIT) -> list[Hit]:
+    terms = words(text)
+    if not terms:
+        return []
+    visible = Document.objects.visible_to(person).live()
+    if connection.vendor == "postgresql":
+        rows = _postgresql(terms, visible, include_obsolete, limit)
+    else:
+        rows = _sqlite(terms, visible, include_obsolete, limit)
+    documents = Document.objects.select_related("document_type", "owner").in_bulk(
+        [row[0] for row in rows]
+    )
+    return [
+        Hit(documents[pk], highlighted(title), highlighted(snippet), bool(obsolete))
+        for pk, title, snippet, obsolete in rows
+        if pk in documents
+    ]
+
+
+def _visible_clause(visible, column: str) -> tuple[str, list]:
+    """Limit to the person's scope inside the ranked query, so hidden rows never use a slot."""
+    sql, params = visible.values("pk").query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def _sqlite(terms, visible, include_obsolete, limit):
+    match = " ".join(f'"{w}"' for w in terms[:-1]) + f' "{terms[-1]}"*'
+    scope_sql, scope_params = _visible_clause(visible, "f.rowid")
+    sql = (
+        "SELECT f.rowid, highlight(documents_fts, 0, %s, %s), "
+        "snippet(documents_fts, 1, %s, %s, ' … ', 24), t.obsolete "
+        "FROM documents_fts f JOIN documents_documenttext t ON t.document_id = f.rowid "
+        "WHERE documents_fts MATCH %s"
+        + ("" if include_obsolete else " AND t.obsolete = 0")
+        + scope_sql
+        + " ORDER BY bm25(documents_fts, 8.0, 1.0) LIMIT %s"
+    )
+    params = [START, STOP, START, STOP, match, *scope_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _postgresql(terms, visible, include_obsolete, limit):
+    query = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+    scope_sql, scope_params = _visible_clause(visible, "t.document_id")
+    options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
+    sql = (
+        "SELECT t.document_id, "
+        "ts_headline('english', t.title, q, %s), "
+        "ts_headline('english', t.body, q, %s), t.obsolete "
+        "FROM documents_documenttext t, to_tsquery('english', %s) q"
+        + PG_MATCH
+        + ("" if include_obsolete else " AND NOT t.obsolete")
+        + scope_sql
+        + PG_ORDER
+    )
+    params = [
+        f"HighlightAll=true, StartSel={START}, StopSel={STOP}",
+        options,
+        query,
+        *scope_params,
+        limit,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -1,0 +1,269 @@
+"""The screens of document control that the generic register pages do not cover."""
+
+import hashlib
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from norma.core.actions import ActionRefused, InvalidInput, NotPermitted, StaleEdit
+from norma.core.models import Department, RoleCode
+from norma.core.signatures import content_hash
+from norma.core.views.registers import FilteredRecords
+from norma.documents import actions, content, recipients, search, workflow
+from norma.documents.checklist import ChecklistItem, is_maintained
+from norma.documents.models import Disposal, Document, Revision, Step
+from norma.documents.registers import DocumentRegister
+
+VIEW = "documents.view_document"
+
+
+def _document(request, reference) -> Document:
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    return get_object_or_404(DocumentRegister.queryset_for(request.user), reference=reference)
+
+
+def _revision(document, label) -> Revision:
+    return get_object_or_404(document.revisions.select_related("author"), label=label)
+
+
+def _detail(document) -> str:
+    return reverse("documents:document_detail", args=[document.reference])
+
+
+def document_context(document: Document, person) -> dict:
+    """Revisions, the content in force, the approval workflow, readers and their reading."""
+    revisions = list(
+        document.revisions.select_related("author").prefetch_related("decisions__signature")
+    )
+    in_force = next(
+        (r for r in revisions if r.status in (Revision.Status.EFFECTIVE, Revision.Status.OBSOLETE)),
+        None,
+    )
+    open_revision = next((r for r in revisions if r.is_open), None)
+    shown = in_force or open_revision
+    effective = in_force if in_force and in_force.status == Revision.Status.EFFECTIVE else None
+    total, by_department, waiting = recipients.coverage(document, effective)
+    can_change = actions.EditDraft(person, document).is_allowed()
+    return {
+        "revisions": [(r, decisions_with_status(r)) for r in revisions],
+        "shown": shown,
+        "shown_html": content.render_markdown(shown.body) if shown else "",
+        "open_revision": open_revision,
+        "workflow": workflow_state(open_revision) if open_revision else None,
+        "can_edit_draft": can_change,
+        "can_distribute": actions.Distribute(person, document).is_allowed(),
+        "distribution": document.distribution.select_related("department__site", "person"),
+        "coverage": total,
+        "coverage_rows": by_department,
+        "waiting": waiting if person.has_perm("documents.change_document") else [],
+        "acknowledged": effective is not None
+        and effective.acknowledgements.filter(person=person).exists(),
+        "effective": effective,
+        "roles": RoleCode.choices,
+        "departments": Department.objects.filter(is_active=True).select_related("site"),
+    }
+
+
+def decisions_with_status(revision: Revision):
+    """Each signed decision and whether its signature still matches the revision's content."""
+    current = content_hash(revision)
+    return [(d, d.signature.content_hash == current) for d in revision.decisions.all()]
+
+
+def workflow_state(revision: Revision) -> dict:
+    return {
+        "step": workflow.current_step(revision),
+        "pending_reviews": workflow.pending_slots(revision, Step.REVIEW),
+        "pending_approvals": workflow.pending_slots(revision, Step.APPROVAL),
+    }
+
+
+class DraftForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    body = forms.CharField(
+        label="Content (Markdown)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "class": "markdown"}),
+        help_text="Headings with #, lists with -, tables with |. Raw HTML is shown as text.",
+    )
+    file = forms.FileField(
+        required=False, help_text="Or upload the document: PDF, DOCX, XLSX, PNG or JPEG."
+    )
+    remove_file = forms.BooleanField(required=False, label="Remove the uploaded file")
+    change_summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What changed, and why."
+    )
+    effective_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: it takes effect as soon as it is approved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_draft(request, reference):
+    document = _document(request, reference)
+    draft = document.revisions.filter(status__in=Revision.OPEN).first()
+    action = actions.EditDraft(request.user, document)
+    try:
+        action.check()
+    except ActionRefused as refused:
+        if isinstance(refused, NotPermitted):
+            raise PermissionDenied from None
+        messages.error(request, refused.message)
+        return redirect(_detail(document))
+    stale = None
+    status = 200
+    if request.method == "POST":
+        form = DraftForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in ("body", "change_summary", "effective_date")}
+            data["remove_file"] = form.cleaned_data["remove_file"]
+            if form.cleaned_data["file"]:
+                data["file"] = form.cleaned_data["file"]
+            try:
+                actions.EditDraft(
+                    request.user, document, data=data, expected_version=form.cleaned_data["version"]
+                ).execute()
+            except StaleEdit as refused:
+                stale, status = refused, 409
+            except InvalidInput as refused:
+                for field, errors in refused.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                status = 422
+            else:
+                messages.success(request, f"Revision {draft.label} saved.")
+                return redirect(_detail(document))
+        else:
+            status = 422
+    else:
+        form = DraftForm(
+            initial={
+                "version": document.version,
+                "body": draft.body,
+                "change_summary": draft.change_summary,
+                "effective_date": draft.effective_date,
+            }
+        )
+    context = {"document": document, "draft": draft, "form": form, "stale": stale}
+    return render(request, "documents/draft_form.html", context, status=status)
+
+
+@login_required
+def revision_detail(request, reference, label):
+    document = _document(request, reference)
+    revision = _revision(document, label)
+    context = {
+        "document": document,
+        "revision": revision,
+        "html": content.render_markdown(revision.body),
+        "decisions": decisions_with_status(revision),
+    }
+    return render(request, "documents/revision_detail.html", context)
+
+
+@login_required
+def revision_file(request, reference, label):
+    """The uploaded file, checked against its SHA-256 on every download; never inline."""
+    revision = _revision(_document(request, reference), label)
+    if not revision.file:
+        raise Http404("This revision has no file.")
+    with revision.file.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    if digest != revision.file_sha256:
+        return HttpResponse(
+            "This file no longer matches the one approved (its SHA-256 differs). "
+            "It is not served; tell the quality manager.",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = FileResponse(
+        revision.file.open("rb"),
+        as_attachment=True,
+        filename=revision.file_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def revision_pdf(request, reference, label):
+    """A controlled copy: number, revision, status and effective date on every page."""
+    from norma.documents.printing import controlled_copy
+
+    document = _document(request, reference)
+    return controlled_copy(request, document, _revision(document, label))
+
+
+@login_required
+def compare(request, reference):
+    document = _document(request, reference)
+    labels = list(document.revisions.order_by("number").values_list("label", flat=True))
+    if len(labels) < 2:
+        messages.info(request, "There is only one revision: nothing to compare yet.")
+        return redirect(_detail(document))
+    old_label = request.GET.get("from") or labels[-2]
+    new_label = request.GET.get("to") or labels[-1]
+    old, new = _revision(document, old_label), _revision(document, new_label)
+    rows = content.compare(old.body, new.body)
+    context = {"document": document, "old": old, "new": new, "rows": rows, "labels": labels}
+    return render(request, "documents/compare.html", context)
+
+
+@login_required
+def search_page(request):
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()
+    include_obsolete = request.GET.get("obsolete") == "1"
+    hits = search.search(request.user, text, include_obsolete=include_obsolete) if text else []
+    context = {"q": text, "hits": hits, "include_obsolete": include_obsolete}
+    return render(request, "documents/search.html", context)
+
+
+@login_required
+def master_list_pdf(request):
+    """The master list as filtered on the register page, printed."""
+    from norma.documents.printing import master_list
+
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    records = FilteredRecords(DocumentRegister, request)
+    return master_list(request, records.queryset[:5000])
+
+
+@login_required
+def disposal_log(request):
+    if not request.user.has_perm("documents.view_disposal"):
+        raise PermissionDenied
+    disposals = Disposal.objects.select_related("signature")
+    return render(request, "documents/disposal_log.html", {"disposals": disposals[:500]})
+
+
+@login_required
+def checklist(request):
+    """The mandatory documented information of ISO 9001, each item with its documents."""
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    linked: dict[str, list] = {}
+    documents = (
+        DocumentRegister.queryset_for(request.user)
+        .live()
+        .exclude(checklist_item="")
+        .order_by("reference")
+    )
+    for document in documents:
+        linked.setdefault(document.checklist_item, []).append(document)
+    rows = [(item, is_maintained(item), linked.get(item.value, [])) for item in ChecklistItem]
+    return render(request, "documents/checklist.html", {"rows": rows})
