@@ -1,5 +1,7 @@
 """Factories for tests: people with roles, sites, departments and records."""
 
+import datetime
+
 import factory
 from django.contrib.auth.models import Group
 
@@ -69,3 +71,50 @@ def bulk_processes(count: int, **fields):
             )
             for i in range(count)
         )
+
+
+def document_type(code: str = "procedure"):
+    from norma.documents.models import DocumentType
+
+    return DocumentType.objects.get(code=code)
+
+
+def make_document(actor, **fields):
+    """A document created through the real Create action; a procedure unless told otherwise."""
+    from norma.core.actions import CreateRecord
+    from norma.documents.models import Document
+
+    data = {"title": "Document", "document_type": document_type(), **fields}
+    if isinstance(data["document_type"], str):
+        data["document_type"] = document_type(data["document_type"])
+    return CreateRecord(actor, Document, data=data).execute()
+
+
+def bulk_documents(count: int, **fields):
+    """Many documents at once, each with an effective revision, for query counts at 1,000."""
+    from norma.documents.models import Document, Revision
+
+    kind = document_type()
+    with acting_as(name="test bulk"):
+        documents = Document.objects.bulk_create(
+            Document(
+                reference=next_reference("BULK", width=5),
+                title=f"Bulk document {i}",
+                document_type=kind,
+                status=Document.Status.EFFECTIVE,
+                **fields,
+            )
+            for i in range(count)
+        )
+        Revision.objects.bulk_create(
+            Revision(
+                document=d,
+                number=1,
+                label="A",
+                status=Revision.Status.EFFECTIVE,
+                body="Bulk text",
+                effective_date=datetime.date.today(),
+            )
+            for d in documents
+        )
+        return documents

@@ -30,7 +30,10 @@ SERVER_FIELDS = ["status", "version", "created_at", "updated_at", "archived_at",
 
 def _python_type(field):
     if field.choices and not field.is_relation:
-        return Literal[tuple(value for value, _ in field.flatchoices)]
+        values = [value for value, _ in field.flatchoices]
+        if field.blank and "" not in values:
+            values.append("")  # an optional choice left empty
+        return Literal[tuple(values)]
     if isinstance(field, models.ManyToManyField):
         return list[str]
     if isinstance(field, models.ForeignKey):

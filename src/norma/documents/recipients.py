@@ -67,7 +67,8 @@ def to_acknowledge(person):
 
 
 def acknowledge_by(revision: Revision):
-    return revision.effective_date + timedelta(days=ack_days())
+    start = revision.effective_date or timezone.localdate(revision.created_at)
+    return start + timedelta(days=ack_days())
 
 
 @dataclass
