@@ -232,6 +232,8 @@ def build_router(register) -> Router:
         action_class = register.action(code)
         if action_class is None:
             raise HttpError(404, f"{register.title()} have no action '{code}'.")
+        if not action_class.offered:
+            raise HttpError(404, f"'{code}' has an endpoint of its own; see the API schema.")
         version = expected_version(request)
         obj = fetch(request, reference)
         action_class(

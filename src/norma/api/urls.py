@@ -1,5 +1,9 @@
 """The REST API at /api/v1/: each app's endpoints assembled under one schema."""
 
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 from ninja import NinjaAPI
 
 from norma.api import errors
@@ -27,6 +31,12 @@ def _mount():
     api.add_router("/", standards_router)
     for register in registry:
         api.add_router(f"/{register.app_label()}/{register.slug()}/", build_router(register))
+    # An app's own endpoints beyond its registers live in its api.py, under /<app>/.
+    for config in apps.get_app_configs():
+        own = config.name.startswith("norma.") and config.label != "standards"
+        if own and module_has_submodule(config.module, "api"):
+            module = import_module(f"{config.name}.api")
+            api.add_router(f"/{config.label}/", module.router)
 
 
 _mount()

@@ -62,8 +62,12 @@ def compute_hash(prev_hash: str, payload: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(payload)).encode()).hexdigest()
 
 
-def snapshot(obj) -> dict:
-    """The loggable state of a model instance: plain values, related objects by name."""
+def snapshot(obj, new_rows: bool = False) -> dict:
+    """The loggable state of a model instance: plain values, related objects by name.
+
+    `new_rows`: the instance was just bulk-created, so its many-to-many links are known to be
+    empty and are not read (one query per link per row at seeding scale).
+    """
     data = {}
     for field in obj._meta.concrete_fields:
         if field.name in {"password", "id", "created_at", "updated_at"}:
@@ -77,7 +81,8 @@ def snapshot(obj) -> dict:
             data[field.name] = field.value_from_object(obj)
     if obj.pk is not None:
         for field in obj._meta.many_to_many:
-            data[field.name] = sorted(str(item) for item in getattr(obj, field.name).all())
+            items = () if new_rows else getattr(obj, field.name).all()
+            data[field.name] = sorted(str(item) for item in items)
     return jsonable(data)
 
 

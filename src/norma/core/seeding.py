@@ -201,7 +201,9 @@ def seed_scale(scale: str, seed: int = 1, progress=None) -> dict[str, int]:
             )
             for i, p in enumerate(people)
         )
-        record_changes([Change(p, "person.create", after=snapshot(p)) for p in people])
+        record_changes(
+            [Change(p, "person.create", after=snapshot(p, new_rows=True)) for p in people]
+        )
         counts.update(sites=len(sites), departments=len(departments), people=len(people))
         if progress:
             progress(f"organisation: {len(people)} people on {len(sites)} sites")

@@ -557,6 +557,7 @@ class DiscardDraft(DocumentAction):
     permission = "documents.change_document"
 
     def check_rules(self):
+        self.require_open_document()
         draft = self.open_revision()
         if draft is None or draft.status != Revision.Status.DRAFT or draft.review_round:
             raise ActionRefused("Only a draft that was never submitted can be discarded.")

@@ -85,6 +85,12 @@ class Coverage:
         return round(100 * self.done / self.expected) if self.expected else 100
 
 
+def department_label(department) -> str:
+    if department is None:
+        return "No department"
+    return f"{department.name} · {department.site.name}" if department.site_id else department.name
+
+
 def coverage(document: Document, revision: Revision | None):
     """Overall and per department; the people who have not read it yet (late ones marked)."""
     if revision is None:
@@ -94,7 +100,7 @@ def coverage(document: Document, revision: Revision | None):
     overdue = acknowledge_by(revision) < timezone.localdate()
     by_department: dict[str, list] = {}
     for person in people:
-        by_department.setdefault(str(person.department or "No department"), []).append(person)
+        by_department.setdefault(department_label(person.department), []).append(person)
     rows = [
         Coverage(name, len(members), sum(1 for p in members if p.pk in done))
         for name, members in sorted(by_department.items())
@@ -106,11 +112,11 @@ def coverage(document: Document, revision: Revision | None):
 
 def overdue_acknowledgements(today=None) -> tuple[int, int]:
     """(readers late, documents concerned) over every revision in force whose reading window
-    has closed: three queries, however many documents and people there are."""
+    has closed: four queries, however many documents and people there are."""
     today = today or timezone.localdate()
     window_closed = today - timedelta(days=ack_days())
     revisions = {
-        r.document_id: r
+        r.document_id: r.pk
         for r in Revision.objects.filter(
             status=Revision.Status.EFFECTIVE,
             effective_date__lt=window_closed,
@@ -119,33 +125,29 @@ def overdue_acknowledgements(today=None) -> tuple[int, int]:
             document__distribution__isnull=False,
         ).distinct()
     }
-    entries: dict[int, list] = {}
+    if not revisions:
+        return 0, 0
+    members: dict[tuple, set] = {}
+    for pk, department_id, role in Person.objects.filter(is_active=True).values_list(
+        "pk", "department_id", "groups__role__code"
+    ):
+        members.setdefault(("person", pk), set()).add(pk)
+        members.setdefault(("department", department_id), set()).add(pk)
+        members.setdefault(("role", role), set()).add(pk)
+    readers: dict[int, set] = {}
     for entry in Distribution.objects.filter(document_id__in=list(revisions)):
-        entries.setdefault(entry.document_id, []).append(entry)
-    people = list(
-        Person.objects.filter(is_active=True).values_list(
-            "pk", "department_id", "groups__role__code"
+        target = (
+            ("role", entry.role)
+            if entry.role
+            else ("department", entry.department_id)
+            if entry.department_id
+            else ("person", entry.person_id)
         )
-    )
-    done = set(
-        Acknowledgement.objects.filter(revision__in=revisions.values()).values_list(
-            "revision_id", "person_id"
-        )
-    )
-    late_readers, late_documents = 0, 0
-    for document_id, document_entries in entries.items():
-        revision = revisions[document_id]
-        readers = {pk for pk, dept, role in people if _reached(document_entries, pk, dept, role)}
-        late = sum(1 for pk in readers if (revision.pk, pk) not in done)
-        late_readers += late
-        late_documents += bool(late)
-    return late_readers, late_documents
-
-
-def _reached(entries, person_id, department_id, role) -> bool:
-    return any(
-        (e.role and e.role == role)
-        or (e.department_id and e.department_id == department_id)
-        or (e.person_id == person_id)
-        for e in entries
-    )
+        readers.setdefault(entry.document_id, set()).update(members.get(target, ()))
+    done: dict[int, set] = {}
+    for revision_id, person_id in Acknowledgement.objects.filter(
+        revision_id__in=list(revisions.values())
+    ).values_list("revision_id", "person_id"):
+        done.setdefault(revision_id, set()).add(person_id)
+    late = [len(people - done.get(revisions[doc], set())) for doc, people in readers.items()]
+    return sum(late), sum(1 for n in late if n)

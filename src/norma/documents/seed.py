@@ -3,10 +3,11 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from norma.core.actions import CreateRecord
-from norma.core.models import RoleCode
+from norma.core.changelog import Change, record_changes, snapshot
+from norma.core.models import RoleCode, Sequence
 from norma.core.seeding import DEMO_PASSWORD
 from norma.documents import actions
-from norma.documents.models import Document, DocumentType
+from norma.documents.models import Document, DocumentText, DocumentType, Revision
 from norma.planning.models import Process
 from norma.standards.models import Clause
 
@@ -164,3 +165,114 @@ def seed_demo(org):
     _issue(legacy, david, "# Inspection\n\nInspect one part in ten.", "First issue.", james, amira)
     reason = "Replaced by the inspection steps in the work instructions."
     actions.ObsoleteDocument(amira, legacy, reason=reason).execute()
+
+
+VOCABULARY = """
+calibration inspection supplier customer drawing tolerance measurement record training audit
+corrective action nonconformity process review approval release batch material machine setup
+operator torque surface finish thread gauge micrometer sample acceptance criteria risk objective
+competence awareness maintenance cleaning packaging label traceability shipment delivery
+complaint feedback design verification validation change control document revision procedure
+instruction form report quality safety environment planning capacity schedule purchase order
+contract requirement specification test result deviation concession rework scrap containment
+root cause effectiveness monitoring
+"""
+WORDS = VOCABULARY.split()
+SCALE_SHARE = {"procedure": 30, "work-instruction": 40, "form": 15, "specification": 5,
+               "external": 5, "record": 5}  # fmt: skip
+BATCH = 2000
+
+
+def _text(rng, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def seed_scale(org) -> dict[str, int]:
+    """About one document per tenth of a person at each scale: 50,000 at large, each with three
+    revisions (two superseded, one effective, or obsolete for one document in ten)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from norma.documents.models import add_months
+
+    rng, today = org.rng, timezone.localdate()
+    count = len(org.people) * 10
+    types = {t.code: t for t in DocumentType.objects.all()}
+    owners = [p for i, p in enumerate(org.people) if i % 20 == 0] or org.people
+    plan = [code for code, share in SCALE_SHARE.items() for _ in range(share)]
+    kinds = [types[rng.choice(plan)] for _ in range(count)]
+    numbers = _reserve_numbers(kinds)
+    documents = []
+    for i, kind in enumerate(kinds):
+        owner = rng.choice(owners)
+        obsolete = i % 10 == 9
+        effective = today - timedelta(days=rng.randint(0, 700))
+        months = kind.review_months
+        documents.append(
+            Document(
+                reference=numbers[i],
+                title=f"{kind.name} {i + 1:05d}: {_text(rng, 4)[:-1].lower()}",
+                document_type=kind,
+                owner=owner,
+                site=owner.site,
+                department=owner.department,
+                status=Document.Status.OBSOLETE if obsolete else Document.Status.EFFECTIVE,
+                due_date=None if obsolete or not months else add_months(effective, months),
+                retained_from=effective if obsolete or kind.is_record else None,
+            )
+        )
+    revisions, texts = 0, 0
+    for start in range(0, count, BATCH):
+        batch = Document.objects.bulk_create(documents[start : start + BATCH])
+        rows, index = [], []
+        for document in batch:
+            last = Revision.Status.OBSOLETE if document.status == "obsolete" else "effective"
+            body = _text(rng, 45)
+            for number, status in enumerate(["superseded", "superseded", last], start=1):
+                rows.append(
+                    Revision(
+                        document=document,
+                        number=number,
+                        label=document.document_type.revision_label(number),
+                        status=status,
+                        body=body if number == 3 else _text(rng, 12),
+                        change_summary="Periodic update." if number > 1 else "First issue.",
+                        effective_date=today - timedelta(days=rng.randint(0, 700)),
+                    )
+                )
+            index.append(
+                DocumentText(
+                    document=document,
+                    title=f"{document.reference} {document.title}",
+                    body=body,
+                    obsolete=document.status == Document.Status.OBSOLETE,
+                )
+            )
+        Revision.objects.bulk_create(rows, batch_size=BATCH)
+        DocumentText.objects.bulk_create(index, batch_size=BATCH)
+        record_changes([Change(d, "create", after=snapshot(d, new_rows=True)) for d in batch])
+        revisions, texts = revisions + len(rows), texts + len(index)
+        if org.progress and (start // BATCH) % 5 == 4:
+            org.progress(f"documents: {start + len(batch):,} of {count:,}")
+    if org.progress:
+        org.progress(f"documents: {count:,} with {revisions:,} revisions")
+    return {"documents": count, "document_revisions": revisions}
+
+
+def _reserve_numbers(kinds) -> list[str]:
+    """Every document's number, each type's counter moved once (QP-00001 …)."""
+    needed: dict[str, int] = {}
+    for kind in kinds:
+        needed[kind.number_prefix] = needed.get(kind.number_prefix, 0) + 1
+    next_number = {}
+    for prefix, n in needed.items():
+        sequence, _ = Sequence.objects.select_for_update().get_or_create(key=f"DOC:{prefix}")
+        next_number[prefix] = sequence.value + 1
+        sequence.value += n
+        sequence.save(update_fields=["value"])
+    numbers = []
+    for kind in kinds:
+        numbers.append(f"{kind.number_prefix}-{next_number[kind.number_prefix]:05d}")
+        next_number[kind.number_prefix] += 1
+    return numbers

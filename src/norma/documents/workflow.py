@@ -105,7 +105,8 @@ def make_effective(document: Document, revision: Revision, today=None) -> Revisi
     revision.effective_date = min(revision.effective_date or today, today)
     revision.save(update_fields=["status", "effective_date"])
     document.status = Document.Status.EFFECTIVE
-    document.due_date = None if document.document_type.is_record else next_review(document, today)
+    is_record = document.document_type.is_record
+    document.due_date = None if is_record else next_review(document, revision.effective_date)
     if document.document_type.is_record:
         document.retained_from = revision.effective_date
     index_document(document, revision)

@@ -76,7 +76,7 @@ def seed_scale(org) -> dict[str, int]:
             )
         )
     Process.objects.bulk_create(processes, batch_size=1000)
-    record_changes([Change(p, "create", after=snapshot(p)) for p in processes])
+    record_changes([Change(p, "create", after=snapshot(p, new_rows=True)) for p in processes])
     if org.progress:
         org.progress(f"processes: {len(processes)}")
     return {"processes": len(processes)}

@@ -143,7 +143,8 @@ def available_actions(register, person, obj):
     for action_class in register.actions:
         if not action_class.offered:
             continue
-        action = action_class(person, obj)
+        # The form asks for the reason; a placeholder lets the check judge everything else.
+        action = action_class(person, obj, reason="-" if action_class.reason_required else "")
         if action.permission and not person.has_perm(action.permission):
             continue
         try:
