@@ -689,7 +689,7 @@ def test_making_obsolete_needs_a_reason(effective, quality_manager):
     assert state(effective) == before
 
 
-def test_an_obsolete_document_keeps_every_revision_readable_and_marked_obsolete(
+def test_an_obsolete_document_keeps_every_revision_readable_and_marked(
     client_for, effective, top_manager, process_owner, quality_manager, employee
 ):
     take_effective(effective, top_manager, process_owner, quality_manager, "Text B", "Scope")
@@ -701,7 +701,8 @@ def test_an_obsolete_document_keeps_every_revision_readable_and_marked_obsolete(
     assert effective.status == Document.Status.OBSOLETE
     assert effective.due_date is None
     statuses = dict(effective.revisions.values_list("label", "status"))
-    assert statuses["B"] == statuses["C"] == Revision.Status.OBSOLETE
+    assert statuses["B"] == Revision.Status.OBSOLETE
+    assert statuses["C"] == Revision.Status.WITHDRAWN  # still a draft: it was never in force
     assert not effective.revisions.filter(status__in=[*Revision.OPEN, "effective"]).exists()
     client = client_for(employee)
     for label, text in (("A", "Keep every controlled document"), ("B", "Text B"), ("C", "Text C")):

@@ -269,8 +269,8 @@ class AttachFile(Action):
     permission_verb = "change"
 
     def check_rules(self):
-        if getattr(self.obj, "is_archived", False):
-            raise ActionRefused(f"{self.obj.reference} is archived: no more files can be attached.")
+        if refusal := self.obj.attach_refusal():
+            raise ActionRefused(refusal)
 
     def apply(self):
         from norma.core.attachments import store_attachment

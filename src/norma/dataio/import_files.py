@@ -7,6 +7,7 @@ registers; `import_mapping` turns the cells into form data.
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -145,20 +146,25 @@ def read_csv(data: bytes) -> Table:
     return Table(header=header, total=total, rows=rows)
 
 
+PROLOG_LIMIT = 1024 * 1024
+COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+START_TAG = re.compile(rb"<[A-Za-z_]")
+
+
 # -- XLSX ----------------------------------------------------------------------------------
 # The part that makes a ZIP an Office package of each kind, and what people call it.
 PACKAGES = {
-    "xlsx": ("xl/workbook.xml", "XLSX workbook"),
-    "docx": ("word/document.xml", "DOCX file"),
+    "xlsx": ("xl/workbook.xml", "XLSX workbook", "an"),
+    "docx": ("word/document.xml", "DOCX file", "a"),
 }
 
 
 def check_zip(data: bytes, kind: str = "xlsx") -> None:
     """Refuse what is not an Office package of this kind, and archives that expand far beyond
     their size (zip bombs) or declare XML entities."""
-    main_part, what = PACKAGES[kind]
+    main_part, what, article = PACKAGES[kind]
     if not data.startswith(b"PK\x03\x04"):
-        raise FileRefused(f"This file is not an {what}.")
+        raise FileRefused(f"This file is not {article} {what}.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -166,7 +172,7 @@ def check_zip(data: bytes, kind: str = "xlsx") -> None:
         raise FileRefused(f"This file is not a valid {what} (the ZIP is damaged).") from None
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or main_part not in names:
-        raise FileRefused(f"This ZIP file is not an {what}.")
+        raise FileRefused(f"This ZIP file is not {article} {what}.")
     if len(members) > MAX_ZIP_MEMBERS:
         raise FileRefused(f"This {what} holds too many parts to be read safely.")
     if any(m.flag_bits & 0x1 for m in members):
@@ -190,13 +196,19 @@ def check_zip(data: bytes, kind: str = "xlsx") -> None:
 
 
 def has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo, what: str = "XLSX workbook") -> bool:
-    """A DOCTYPE comes before the first element; Office files never need one."""
+    """A DOCTYPE comes before the first element; Office files never need one. Comments in
+    the prolog are skipped, however long; a prolog longer than PROLOG_LIMIT counts as one."""
     try:
         with archive.open(member) as handle:
-            head = handle.read(4096)
+            head = handle.read(PROLOG_LIMIT)
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
         raise FileRefused(f"This file is not a valid {what} (the ZIP is damaged).") from None
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    prolog = COMMENT.sub(b"", head)
+    first_element = START_TAG.search(prolog)
+    if first_element is None:
+        return len(head) == PROLOG_LIMIT  # no element in the first megabyte: not a real part
+    prolog = prolog[: first_element.start()]
+    return b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog
 
 
 def xlsx_error(error: BaseException | None) -> FileRefused:

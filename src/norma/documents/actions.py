@@ -452,7 +452,9 @@ class ObsoleteDocument(DocumentAction):
         for revision in self.obj.revisions.filter(
             status__in=[Revision.Status.EFFECTIVE, *Revision.OPEN]
         ):
-            revision.status = Revision.Status.OBSOLETE
+            # The revision in force becomes obsolete; one still in the works never was in force.
+            in_force = revision.status == Revision.Status.EFFECTIVE
+            revision.status = Revision.Status.OBSOLETE if in_force else Revision.Status.WITHDRAWN
             revision.save(update_fields=["status"])
         self.obj.status = Document.Status.OBSOLETE
         self.obj.due_date = None
@@ -529,6 +531,10 @@ class DisposeDocument(DocumentAction):
                 files_removed += 1
             revision.body, revision.extracted_text, revision.file = "", "", ""
             revision.save(update_fields=["body", "extracted_text", "file"])
+        for attachment in doc.attachments.all():  # names and SHA-256 stay in the change log
+            attachment.file.delete(save=False)
+            attachment.delete()
+            files_removed += 1
         Disposal.objects.create(
             document=doc,
             reference=doc.reference,

@@ -66,15 +66,31 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    if b"/JavaScript" in data or b"/JS " in data or b"/JS(" in data:
-        refuse("This PDF carries JavaScript, which Norma does not store.")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             refuse("This PDF is protected with a password; save it without one first.")
+        if has_javascript(reader):
+            refuse("This PDF carries JavaScript, which Norma does not store.")
         return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
         refuse("This PDF is damaged and cannot be read.")
+
+
+def has_javascript(reader) -> bool:
+    """Any object, compressed or not, that is a JavaScript action or names one. pypdf decodes
+    escaped names (/J#61vaScript), so disguises do not hide it."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    numbers = [(n, g) for g, objects in reader.xref.items() for n in objects]
+    numbers += [(n, 0) for n in reader.xref_objStm]
+    for number, generation in numbers:
+        obj = reader.get_object(IndirectObject(number, generation, reader))
+        if isinstance(obj, DictionaryObject) and (
+            "/JS" in obj or "/JavaScript" in obj or obj.get("/S") == "/JavaScript"
+        ):
+            return True
+    return False
 
 
 def docx_text(data: bytes) -> str:

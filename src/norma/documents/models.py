@@ -152,6 +152,20 @@ class Document(Record):
             return f"{self.reference} is {self.get_status_display().lower()}: it is kept as it is."
         return super().edit_refusal()
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The search index names the document: keep it in step with a new title.
+        DocumentText.objects.filter(document=self).exclude(
+            title=f"{self.reference} {self.title}"[:300]
+        ).update(title=f"{self.reference} {self.title}"[:300])
+
+    def attach_refusal(self):
+        if self.status in (self.Status.OBSOLETE, self.Status.DISPOSED):
+            return (
+                f"{self.reference} is {self.get_status_display().lower()}: nothing more is added."
+            )
+        return super().attach_refusal()
+
     def assign_reference(self):
         if not self.reference:
             self.reference = self.document_type.next_number()
@@ -208,6 +222,7 @@ class Revision(models.Model):
         EFFECTIVE = "effective", "Effective"
         SUPERSEDED = "superseded", "Superseded"
         OBSOLETE = "obsolete", "Obsolete"
+        WITHDRAWN = "withdrawn", "Withdrawn, never in force"
 
     OPEN = (Status.DRAFT, Status.IN_REVIEW, Status.APPROVED)
 

@@ -14,6 +14,7 @@ WATERMARKS = {
     Revision.Status.DRAFT: "DRAFT",
     Revision.Status.IN_REVIEW: "DRAFT",
     Revision.Status.APPROVED: "NOT YET EFFECTIVE",
+    Revision.Status.WITHDRAWN: "WITHDRAWN",
 }
 
 

@@ -30,9 +30,32 @@ def recipients_q(entries) -> Q:
     return query
 
 
+def may_read(document: Document) -> Q:
+    """People who may open this document: the right to read documents, and a site and
+    department scope that includes it (the same test as Scope.allows)."""
+    rights = Q(is_superuser=True) | Q(
+        groups__permissions__codename="view_document",
+        groups__permissions__content_type__app_label="documents",
+    )
+    query = Q(is_active=True) & rights
+    if document.site_id:
+        query &= (
+            Q(is_superuser=True) | Q(scope_sites__isnull=True) | Q(scope_sites=document.site_id)
+        )
+    if document.department_id:
+        query &= (
+            Q(is_superuser=True)
+            | Q(scope_departments__isnull=True)
+            | Q(scope_departments=document.department_id)
+        )
+    return query
+
+
 def recipients_of(document: Document):
+    """Everyone the distribution reaches who may also open the document."""
     entries = list(document.distribution.all())
-    return Person.objects.filter(recipients_q(entries), is_active=True).distinct()
+    reached = Person.objects.filter(recipients_q(entries)).values("pk")
+    return Person.objects.filter(may_read(document), pk__in=reached).distinct()
 
 
 def is_recipient(person, document: Document) -> bool:
@@ -112,42 +135,80 @@ def coverage(document: Document, revision: Revision | None):
 
 def overdue_acknowledgements(today=None) -> tuple[int, int]:
     """(readers late, documents concerned) over every revision in force whose reading window
-    has closed: four queries, however many documents and people there are."""
+    has closed. A fixed number of queries, however many documents and people there are; the
+    readers are those `recipients_of` finds, worked out in memory."""
     today = today or timezone.localdate()
     window_closed = today - timedelta(days=ack_days())
-    revisions = {
-        r.document_id: r.pk
-        for r in Revision.objects.filter(
+    in_force = {
+        row["document_id"]: row
+        for row in Revision.objects.filter(
             status=Revision.Status.EFFECTIVE,
             effective_date__lt=window_closed,
             document__status=Document.Status.EFFECTIVE,
             document__archived_at__isnull=True,
             document__distribution__isnull=False,
-        ).distinct()
-    }
-    if not revisions:
-        return 0, 0
-    members: dict[tuple, set] = {}
-    for pk, department_id, role in Person.objects.filter(is_active=True).values_list(
-        "pk", "department_id", "groups__role__code"
-    ):
-        members.setdefault(("person", pk), set()).add(pk)
-        members.setdefault(("department", department_id), set()).add(pk)
-        members.setdefault(("role", role), set()).add(pk)
-    readers: dict[int, set] = {}
-    for entry in Distribution.objects.filter(document_id__in=list(revisions)):
-        target = (
-            ("role", entry.role)
-            if entry.role
-            else ("department", entry.department_id)
-            if entry.department_id
-            else ("person", entry.person_id)
         )
-        readers.setdefault(entry.document_id, set()).update(members.get(target, ()))
+        .values("pk", "document_id", "document__site_id", "document__department_id")
+        .distinct()
+    }
+    if not in_force:
+        return 0, 0
+    people = People()
+    readers: dict[int, set] = {}
+    for entry in Distribution.objects.filter(document_id__in=list(in_force)):
+        readers.setdefault(entry.document_id, set()).update(people.reached_by(entry))
     done: dict[int, set] = {}
+    revision_ids = [row["pk"] for row in in_force.values()]
     for revision_id, person_id in Acknowledgement.objects.filter(
-        revision_id__in=list(revisions.values())
+        revision_id__in=revision_ids
     ).values_list("revision_id", "person_id"):
         done.setdefault(revision_id, set()).add(person_id)
-    late = [len(people - done.get(revisions[doc], set())) for doc, people in readers.items()]
+    late = []
+    for document_id, reached in readers.items():
+        row = in_force[document_id]
+        allowed = people.may_read(row["document__site_id"], row["document__department_id"])
+        late.append(len((reached & allowed) - done.get(row["pk"], set())))
     return sum(late), sum(1 for n in late if n)
+
+
+class People:
+    """Every active person's roles, department, rights and scope, read once (five queries)."""
+
+    def __init__(self):
+        self.groups: dict[tuple, set] = {}
+        for pk, department_id, role in Person.objects.filter(is_active=True).values_list(
+            "pk", "department_id", "groups__role__code"
+        ):
+            self.groups.setdefault(("person", pk), set()).add(pk)
+            self.groups.setdefault(("department", department_id), set()).add(pk)
+            self.groups.setdefault(("role", role), set()).add(pk)
+        self.readers = set(Person.objects.filter(may_read(Document())).values_list("pk", flat=True))
+        self.unlimited = set(Person.objects.filter(is_superuser=True).values_list("pk", flat=True))
+        self.sites = self._limits(Person.scope_sites.through, "site_id")
+        self.departments = self._limits(Person.scope_departments.through, "department_id")
+
+    @staticmethod
+    def _limits(through, column) -> dict[int, set]:
+        limits: dict[int, set] = {}
+        for person_id, target in through.objects.values_list("person_id", column):
+            limits.setdefault(person_id, set()).add(target)
+        return limits
+
+    def reached_by(self, entry) -> set:
+        if entry.role:
+            return self.groups.get(("role", entry.role), set())
+        if entry.department_id:
+            return self.groups.get(("department", entry.department_id), set())
+        return self.groups.get(("person", entry.person_id), set())
+
+    def may_read(self, site_id, department_id) -> set:
+        """Readers whose scope includes a document at this site and department."""
+
+        def within(pk, limits, target):
+            return target is None or pk in self.unlimited or target in limits.get(pk, {target})
+
+        return {
+            pk
+            for pk in self.readers
+            if within(pk, self.sites, site_id) and within(pk, self.departments, department_id)
+        }

@@ -194,6 +194,7 @@ def seed_scale(org) -> dict[str, int]:
 
     from django.utils import timezone
 
+    from norma.dataio.import_write import insert_objects, insert_rows
     from norma.documents.models import add_months
 
     rng, today = org.rng, timezone.localdate()
@@ -224,7 +225,8 @@ def seed_scale(org) -> dict[str, int]:
         )
     revisions, texts = 0, 0
     for start in range(0, count, BATCH):
-        batch = Document.objects.bulk_create(documents[start : start + BATCH])
+        batch = documents[start : start + BATCH]
+        insert_objects(Document, batch)
         rows, index = [], []
         for document in batch:
             last = Revision.Status.OBSOLETE if document.status == "obsolete" else "effective"
@@ -249,9 +251,10 @@ def seed_scale(org) -> dict[str, int]:
                     obsolete=document.status == Document.Status.OBSOLETE,
                 )
             )
-        Revision.objects.bulk_create(rows, batch_size=BATCH)
-        DocumentText.objects.bulk_create(index, batch_size=BATCH)
-        record_changes([Change(d, "create", after=snapshot(d, new_rows=True)) for d in batch])
+        insert_objects(Revision, rows)
+        insert_rows(index)  # keyed by their document: ids already set
+        changes = [Change(d, "create", after=snapshot(d, new_rows=True)) for d in batch]
+        record_changes(changes, insert=insert_rows)
         revisions, texts = revisions + len(rows), texts + len(index)
         if org.progress and (start // BATCH) % 5 == 4:
             org.progress(f"documents: {start + len(batch):,} of {count:,}")

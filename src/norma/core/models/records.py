@@ -112,6 +112,12 @@ class Record(models.Model):
             return f"{self.reference} is archived and can no longer be edited."
         return None
 
+    def attach_refusal(self) -> str | None:
+        """Why no file may be attached now, or None when one may."""
+        if self.is_archived:
+            return f"{self.reference} is archived: no more files can be attached."
+        return None
+
     def assign_reference(self):
         if not self.reference:
             self.reference = next_reference(self.reference_prefix)
