@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -527,13 +528,17 @@ def test_snippets_highlight_the_words_and_escape_the_content(
 
     [hit] = search(employee, "calibration")
     assert "<mark>calibration</mark>" in hit.snippet
-    assert "&lt;b&gt;x&lt;/b&gt;" in hit.snippet and "<b>" not in hit.snippet
+    assert "<b>" not in hit.snippet
+    if connection.vendor == "sqlite":  # PostgreSQL's headline leaves markup out altogether
+        assert "&lt;b&gt;x&lt;/b&gt;" in hit.snippet
     assert "&lt;i&gt;" in hit.title
 
     page = client_for(employee).get("/documents/search/?q=calibration").content.decode()
     assert "<mark>calibration</mark>" in page
     assert "<b>x</b>" not in page and "<i>rules</i>" not in page
-    assert "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "&lt;i&gt;rules&lt;/i&gt;" in page
+    if connection.vendor == "sqlite":
+        assert "&lt;b&gt;x&lt;/b&gt;" in page
 
 
 def test_obsolete_documents_are_found_only_when_asked_for(

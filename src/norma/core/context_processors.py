@@ -25,6 +25,11 @@ def navigation(request):
             groups[register.nav_group].append(
                 {"title": register.title(), "url": reverse(register.url_name("list"))}
             )
+            groups[register.nav_group] += [
+                {"title": title, "url": reverse(name)}
+                for title, name, permission in register.nav_links
+                if permission is None or user.has_perm(permission)
+            ]
     certification = groups["Certification"]
     if user.has_perm("standards.view_clause"):
         certification.append({"title": "Readiness", "url": reverse("standards:readiness")})

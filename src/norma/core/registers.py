@@ -117,6 +117,11 @@ class Register:
     paginate_by: ClassVar[int] = 25
     description: ClassVar[str] = ""
     detail_template: ClassVar[str] = "core/register_detail.html"
+    # Pages of the register's own: (title, URL name, permission or None) in the navigation,
+    # and (label, URL name) buttons on the list that receive the list's filters.
+    task_label: ClassVar[str | None] = None  # what a dated record asks of its owner in "my tasks"
+    nav_links: ClassVar[list[tuple[str, str, str | None]]] = []
+    list_links: ClassVar[list[tuple[str, str]]] = []
 
     # -- names -----------------------------------------------------------------
     @classmethod

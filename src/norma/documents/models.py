@@ -324,7 +324,16 @@ class RevisionDecision(models.Model):
         ordering = ["decided_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} by {self.person_name}"
+        return f"{self.summary} by {self.person_name}"
+
+    @property
+    def summary(self) -> str:
+        """What the signer decided, in words: Reviewed, Approved, Changes requested…"""
+        if self.outcome == Outcome.APPROVE:
+            return "Reviewed" if self.step == Step.REVIEW else "Approved"
+        if self.outcome == Outcome.NO_CHANGE:
+            return "Periodic review: no change needed"
+        return f"Changes requested ({self.get_step_display().lower()})"
 
 
 class Distribution(models.Model):

@@ -70,6 +70,13 @@ class DocumentRegister(Register):
     clause_refs = ["7.5", "7.5.1", "7.5.2", "7.5.3", "7.5.3.1", "7.5.3.2"]
     actions = actions.DOCUMENT_ACTIONS
     detail_template = "documents/document_detail.html"
+    task_label = "Periodic review"
+    nav_links = [
+        ("Search documents", "documents:search", None),
+        ("Mandatory documents", "documents:checklist", None),
+        ("Disposal log", "documents:disposal_log", "documents.view_disposal"),
+    ]
+    list_links = [("PDF", "documents:master_list_pdf")]
     reminders = [
         Reminder(
             date_field="due_date",

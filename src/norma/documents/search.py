@@ -18,7 +18,11 @@ from norma.documents.models import Document
 LIMIT = 50
 MAX_WORDS = 12
 START, STOP = "\ue000", "\ue001"  # private-use marks, turned into <mark> after escaping
-PG_VECTOR = "to_tsvector('english', t.title || ' ' || t.body)"  # as indexed (migration 0002)
+# Exactly the indexed expression (documents migration 0002), so the GIN index answers.
+PG_VECTOR = (
+    "(setweight(to_tsvector('english', translate(title, '-', ' ')), 'A') "
+    "|| setweight(to_tsvector('english', body), 'B'))"
+)
 PG_MATCH = " WHERE " + PG_VECTOR + " @@ q"
 PG_ORDER = " ORDER BY ts_rank(" + PG_VECTOR + ", q) DESC, t.document_id LIMIT %s"
 

@@ -5,11 +5,14 @@ holder of the type's reviewer role), then each named approver (or one holder of 
 role). A person fills at most one slot per round and never one on a revision they wrote.
 """
 
+import html
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from norma.core.models import RoleCode
+from norma.documents.content import render_markdown
 from norma.documents.models import (
     Document,
     DocumentText,
@@ -125,7 +128,8 @@ def index_document(document: Document, revision: Revision | None = None):
         )
     body = ""
     if revision is not None:
-        body = "\n".join(part for part in (revision.body, revision.extracted_text) if part)
+        text = html.unescape(strip_tags(render_markdown(revision.body)))  # words, not markup
+        body = "\n".join(part for part in (text, revision.extracted_text) if part)
     DocumentText.objects.update_or_create(
         document=document,
         defaults={

@@ -40,7 +40,7 @@ def home(request):
                 item.reference,
                 item.title,
                 reverse(register.url_name("detail"), args=[item.reference]),
-                register.title(),
+                register.task_label or register.title(),
                 item.get_status_display(),
             )
             for item in items

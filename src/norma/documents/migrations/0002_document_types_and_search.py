@@ -43,9 +43,14 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS documents_fts_insert",
     "DROP TABLE IF EXISTS documents_fts",
 ]
+# Must be the very expression search.PG_VECTOR uses, or the index is not used. Titles weigh
+# more than text (A over B); hyphens split reference numbers (QP-001 -> qp, 001).
+PG_VECTOR = (
+    "(setweight(to_tsvector('english', translate(title, '-', ' ')), 'A') "
+    "|| setweight(to_tsvector('english', body), 'B'))"
+)
 POSTGRESQL = [
-    "CREATE INDEX documents_text_search ON documents_documenttext "
-    "USING GIN (to_tsvector('english', title || ' ' || body))",
+    f"CREATE INDEX documents_text_search ON documents_documenttext USING GIN ({PG_VECTOR})",
 ]
 POSTGRESQL_REVERSE = ["DROP INDEX IF EXISTS documents_text_search"]
 
