@@ -56,6 +56,15 @@ def build(base: str, cookie: str, token: str) -> list[Scenario]:
         Scenario("API read", get(f"/api/v1/planning/processes/{reference}", api)),
         Scenario("API create", create),
     ]
+    documents = _api_get(base, token, "/api/v1/documents/documents/?page_size=1&status=effective")
+    if documents["results"]:
+        document = documents["results"][0]["reference"]
+        scenarios += [
+            Scenario("document list", get("/documents/documents/")),
+            Scenario("document detail", get(f"/documents/documents/{document}/")),
+            Scenario("document full-text search", get("/documents/search/?q=calibration+gauge")),
+            Scenario("API document search", get("/api/v1/documents/search?q=torque+surf", api)),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))

@@ -11,8 +11,16 @@ def error_body(detail: str, errors: dict | None = None) -> dict:
     return {"detail": detail, "errors": errors or {}}
 
 
+SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
 def _field_name(location) -> str:
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "payload")]
+    """('body', 'payload', 'body') -> 'body': drop where the value came from, keep the field."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] in SOURCES:
+        parts = parts[1:]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
     return ".".join(parts) or "__all__"
 
 

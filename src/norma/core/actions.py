@@ -30,6 +30,12 @@ class NotPermitted(ActionRefused):
     status_code = 403
 
 
+class NotFound(ActionRefused):
+    """What the action names does not exist (or is outside the person's view)."""
+
+    status_code = 404
+
+
 class InvalidInput(ActionRefused):
     status_code = 422
 

@@ -10,7 +10,7 @@ import datetime
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from norma.core.actions import Action, ActionRefused, InvalidInput, NotPermitted
+from norma.core.actions import Action, ActionRefused, InvalidInput, NotFound, NotPermitted
 from norma.core.changelog import snapshot
 from norma.core.duties import require_different_people
 from norma.core.models import Department, Person, RoleCode, SignatureMeaning
@@ -425,7 +425,7 @@ class StopDistribution(DocumentAction):
         pk = str(self.data.get("distribution", ""))
         entry = self.obj.distribution.filter(pk=pk).first() if pk.isdigit() else None
         if entry is None:
-            raise InvalidInput("Unknown distribution.", {"distribution": ["Not on this list."]})
+            raise NotFound("This document is not distributed to that entry.")
         self.removed = str(entry)
         entry.delete()
         return self.save(self.obj)

@@ -64,7 +64,7 @@ class DraftIn(StrictSchema):
 class DistributionIn(StrictSchema):
     role: str | None = None
     department: int | None = None
-    person: str | None = None  # an id or an email address
+    person: int | str | None = None  # an id or an email address
 
 
 class DistributionOut(Schema):

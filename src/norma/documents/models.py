@@ -280,10 +280,10 @@ class Revision(models.Model):
         return bool(self.body.strip() or self.file_sha256)
 
     def signed_content(self) -> dict:
-        """What a signature on a revision vouches for: its identity and its content."""
+        """What a signature on a revision vouches for: its identity and its content. The title
+        lives on the document and is logged when it changes; renaming is not re-writing."""
         return {
             "document": self.document.reference,
-            "title": self.document.title,
             "revision": self.label,
             "body": self.body,
             "file_name": self.file_name,

@@ -22,19 +22,21 @@ TYPES = [
 ]
 
 SQLITE = [
-    "CREATE VIRTUAL TABLE documents_fts USING fts5(title, body, "
+    "CREATE VIRTUAL TABLE documents_fts USING fts5(title, body, obsolete UNINDEXED, "
     "content='documents_documenttext', content_rowid='document_id', "
     "tokenize='porter unicode61 remove_diacritics 2')",
     "CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents_documenttext BEGIN "
-    "INSERT INTO documents_fts(rowid, title, body) VALUES (new.document_id, new.title, new.body); "
+    "INSERT INTO documents_fts(rowid, title, body, obsolete) "
+    "VALUES (new.document_id, new.title, new.body, new.obsolete); "
     "END",
     "CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents_documenttext BEGIN "
-    "INSERT INTO documents_fts(documents_fts, rowid, title, body) "
-    "VALUES ('delete', old.document_id, old.title, old.body); END",
+    "INSERT INTO documents_fts(documents_fts, rowid, title, body, obsolete) "
+    "VALUES ('delete', old.document_id, old.title, old.body, old.obsolete); END",
     "CREATE TRIGGER documents_fts_update AFTER UPDATE ON documents_documenttext BEGIN "
-    "INSERT INTO documents_fts(documents_fts, rowid, title, body) "
-    "VALUES ('delete', old.document_id, old.title, old.body); "
-    "INSERT INTO documents_fts(rowid, title, body) VALUES (new.document_id, new.title, new.body); "
+    "INSERT INTO documents_fts(documents_fts, rowid, title, body, obsolete) "
+    "VALUES ('delete', old.document_id, old.title, old.body, old.obsolete); "
+    "INSERT INTO documents_fts(rowid, title, body, obsolete) "
+    "VALUES (new.document_id, new.title, new.body, new.obsolete); "
     "END",
 ]
 SQLITE_REVERSE = [
