@@ -75,6 +75,7 @@ class DocumentRegister(Register):
         ("Search documents", "documents:search", None),
         ("Mandatory documents", "documents:checklist", None),
         ("Disposal log", "documents:disposal_log", "documents.view_disposal"),
+        ("Import document files", "documents:import_files", "documents.change_document"),
     ]
     list_links = [("PDF", "documents:master_list_pdf")]
     reminders = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("checklist/", views.checklist, name="checklist"),
     path("disposals/", views.disposal_log, name="disposal_log"),
     path("master-list.pdf", views.master_list_pdf, name="master_list_pdf"),
+    path("import-files/", views.import_files, name="import_files"),
     path("documents/<str:reference>/draft/", views.edit_draft, name="draft_edit"),
     path("documents/<str:reference>/compare/", views.compare, name="compare"),
     path(

@@ -267,3 +267,33 @@ def checklist(request):
         linked.setdefault(document.checklist_item, []).append(document)
     rows = [(item, is_maintained(item), linked.get(item.value, [])) for item in ChecklistItem]
     return render(request, "documents/checklist.html", {"rows": rows})
+
+
+class FileImportForm(forms.Form):
+    file = forms.FileField(
+        label="ZIP of document files",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+        help_text="Name each file after its document number: QP-007.pdf or QP-007 Purchasing.docx.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_files(request):
+    """Upload a ZIP whose files become the drafts of the documents they are named after."""
+    from norma.documents.file_import import start_file_import
+
+    if not request.user.has_perm("documents.change_document"):
+        raise PermissionDenied
+    form = FileImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                job = start_file_import(request.user, form.cleaned_data["file"])
+            except InvalidInput as refused:
+                form.add_error("file", refused.message)
+            else:
+                return redirect("jobs:detail", job.pk)
+        status = 422
+    return render(request, "documents/import_files.html", {"form": form}, status=status)
