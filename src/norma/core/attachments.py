@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -73,8 +74,23 @@ def store_attachment(obj, upload, person) -> Attachment:
 
 
 def file_is_intact(attachment: Attachment) -> bool:
-    digest = hashlib.sha256()
-    with attachment.file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest() == attachment.sha256
+    return file_matches(attachment.file, attachment.sha256)
+
+
+def file_matches(stored, sha256: str) -> bool:
+    """The stored file still has the SHA-256 recorded when it was uploaded (not swapped)."""
+    with stored.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest() == sha256
+
+
+def download(stored, filename: str) -> FileResponse:
+    """Always a download, never shown inline, and sandboxed should a browser try."""
+    response = FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

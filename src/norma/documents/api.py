@@ -5,20 +5,20 @@ the document's ETag in If-Match: a document's version covers its revisions and r
 """
 
 import datetime
-import hashlib
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from norma.api.registers import StrictSchema, expected_version
-from norma.core.signatures import content_hash
+from norma.core.attachments import download, file_matches
 from norma.documents import actions, recipients, search
 from norma.documents.models import Document, Revision
 from norma.documents.registers import DocumentRegister
+from norma.documents.workflow import decisions_with_status
 
 router = Router(tags=["Document control"])
 VIEW = "documents.view_document"
@@ -122,7 +122,6 @@ def read_revision(request, reference: str, label: str):
         document.revisions.select_related("author").prefetch_related("decisions__signature"),
         label=label,
     )
-    current = content_hash(revision)
     decisions = [
         {
             "step": d.step,
@@ -131,9 +130,9 @@ def read_revision(request, reference: str, label: str):
             "comment": d.comment,
             "decided_at": d.decided_at,
             "review_round": d.review_round,
-            "signature_holds": d.signature.content_hash == current,
+            "signature_holds": holds,
         }
-        for d in revision.decisions.all()
+        for d, holds in decisions_with_status(revision)
     ]
     return {**_revision_out(revision), "body": revision.body, "decisions": decisions}
 
@@ -143,17 +142,9 @@ def download_revision_file(request, reference: str, label: str):
     revision = get_object_or_404(_document(request, reference).revisions, label=label)
     if not revision.file:
         raise HttpError(404, "This revision has no file.")
-    with revision.file.open("rb") as handle:
-        if hashlib.file_digest(handle, "sha256").hexdigest() != revision.file_sha256:
-            raise HttpError(409, "The stored file no longer matches its SHA-256; not served.")
-    response = FileResponse(
-        revision.file.open("rb"),
-        as_attachment=True,
-        filename=revision.file_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    if not file_matches(revision.file, revision.file_sha256):
+        raise HttpError(409, "The stored file no longer matches its SHA-256; not served.")
+    return download(revision.file, revision.file_name)
 
 
 @router.patch("/documents/{reference}/draft", response=RevisionDetailOut)
@@ -162,9 +153,7 @@ def edit_draft(request, response: HttpResponse, reference: str, payload: DraftIn
     document = _document(request, reference)
     data = payload.model_dump(exclude_unset=True)
     actions.EditDraft(request.user, document, data=data, expected_version=version).execute()
-    _etag(response, reference, request)
-    label = document.revisions.get(status__in=Revision.OPEN).label
-    return read_revision(request, reference, label)
+    return _draft(request, response, reference)
 
 
 @router.post("/documents/{reference}/draft/file", response=RevisionDetailOut)
@@ -175,9 +164,14 @@ def upload_draft_file(request, response: HttpResponse, reference: str, file: Fil
         request.user, document, data={"file": file}, expected_version=version
     )
     action.execute()
+    return _draft(request, response, reference)
+
+
+def _draft(request, response, reference):
+    """The draft as it now is, with the document's new ETag for the next write."""
     _etag(response, reference, request)
-    label = document.revisions.get(status__in=Revision.OPEN).label
-    return read_revision(request, reference, label)
+    document = _document(request, reference)
+    return read_revision(request, reference, document.revisions.get(status__in=Revision.OPEN).label)
 
 
 def _distribution(document) -> list[dict]:

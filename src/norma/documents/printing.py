@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from norma.documents.content import render_markdown
 from norma.documents.models import Revision
-from norma.documents.views import decisions_with_status
+from norma.documents.workflow import decisions_with_status
 from norma.reports.frame import print_context
 from norma.reports.pdf import pdf_response
 

@@ -1,24 +1,23 @@
 """The screens of document control that the generic register pages do not cover."""
 
-import hashlib
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from norma.core.actions import ActionRefused, InvalidInput, NotPermitted, StaleEdit
+from norma.core.attachments import download, file_matches
 from norma.core.models import Department, RoleCode
-from norma.core.signatures import content_hash
 from norma.core.views.registers import FilteredRecords
 from norma.documents import actions, content, recipients, search, workflow
 from norma.documents.checklist import ChecklistItem, is_maintained
 from norma.documents.models import Disposal, Document, Revision, Step
 from norma.documents.registers import DocumentRegister
+from norma.documents.workflow import decisions_with_status
 
 VIEW = "documents.view_document"
 
@@ -69,12 +68,6 @@ def document_context(document: Document, person) -> dict:
         "roles": RoleCode.choices,
         "departments": Department.objects.filter(is_active=True).select_related("site"),
     }
-
-
-def decisions_with_status(revision: Revision):
-    """Each signed decision and whether its signature still matches the revision's content."""
-    current = content_hash(revision)
-    return [(d, d.signature.content_hash == current) for d in revision.decisions.all()]
 
 
 def workflow_state(revision: Revision) -> dict:
@@ -177,24 +170,14 @@ def revision_file(request, reference, label):
     revision = _revision(_document(request, reference), label)
     if not revision.file:
         raise Http404("This revision has no file.")
-    with revision.file.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    if digest != revision.file_sha256:
+    if not file_matches(revision.file, revision.file_sha256):
         return HttpResponse(
             "This file no longer matches the one approved (its SHA-256 differs). "
             "It is not served; tell the quality manager.",
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(
-        revision.file.open("rb"),
-        as_attachment=True,
-        filename=revision.file_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download(revision.file, revision.file_name)
 
 
 @login_required

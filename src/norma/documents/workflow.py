@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from norma.core.models import RoleCode
+from norma.core.signatures import content_hash
 from norma.documents.content import render_markdown
 from norma.documents.models import (
     Document,
@@ -89,6 +90,12 @@ def is_contributor(person, revision: Revision) -> bool:
 def next_review(document: Document, from_day):
     months = document.period_months
     return add_months(from_day, months) if months else None
+
+
+def decisions_with_status(revision: Revision) -> list[tuple[RevisionDecision, bool]]:
+    """Each signed decision and whether its signature still matches the revision's content."""
+    current = content_hash(revision)
+    return [(d, d.signature.content_hash == current) for d in revision.decisions.all()]
 
 
 def make_effective(document: Document, revision: Revision, today=None) -> Revision | None:

@@ -5,13 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from norma.core.attachments import download
 from norma.core.htmx import render_page
 from norma.core.models import Attachment, Person
 from norma.core.registers import registry
@@ -93,15 +94,7 @@ def download_attachment(request, pk):
     if register is None or not request.user.has_perm(register.permission("view")):
         raise Http404
     get_object_or_404(register.model.objects.visible_to(request.user), pk=attachment.object_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download(attachment.file, attachment.filename)
 
 
 @login_required
