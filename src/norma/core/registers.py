@@ -5,6 +5,7 @@ generic views in core/views/registers.py and the API in core/api.py do the rest.
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 import django_filters
@@ -251,17 +252,19 @@ def _make_filter(register) -> type[django_filters.FilterSet]:
     for declared in filterset.base_filters.values():
         if isinstance(declared, django_filters.ModelChoiceFilter):
             declared.extra["empty_label"] = "Any"
-    if "owner" in filterset.base_filters:
-        # Offer only people who own something here, not every person in a large organisation.
-        filterset.base_filters["owner"].queryset = lambda request: _owners(register)
+    for name in ("owner", "process"):
+        if name in filterset.base_filters:
+            # Offer only what the register's rows refer to (people who own something here, the
+            # processes documents belong to), not every one in a large organisation.
+            filterset.base_filters[name].queryset = partial(_referred_to, register, name)
     return filterset
 
 
-def _owners(register):
-    from norma.core.models import Person
-
-    owners = register.model.objects.filter(owner__isnull=False).values("owner_id")
-    return Person.objects.filter(pk__in=owners).order_by("full_name")
+def _referred_to(register, name, request=None):
+    field = register.model._meta.get_field(name)
+    used = register.model.objects.filter(**{f"{name}__isnull": False}).values(field.attname)
+    related = field.related_model.objects.filter(pk__in=used)
+    return related.order_by("full_name" if name == "owner" else "title")
 
 
 class RegisterRegistry:
