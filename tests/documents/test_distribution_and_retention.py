@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -783,7 +784,9 @@ def test_only_holders_of_the_disposal_right_dispose(persona, form, quality_manag
         DisposeDocument(persona, form, data=SIGN).execute()
 
 
-def test_disposal_removes_the_content_and_the_stored_files(process_owner, quality_manager):
+def test_disposal_removes_the_content_and_the_stored_files(
+    process_owner, quality_manager, django_capture_on_commit_callbacks
+):
     record = make_document(process_owner, title="Torque calibration", document_type="record")
     revision = bring_into_force(
         record, process_owner, quality_manager, body="Wrench 7 in tolerance.", file=pdf_upload()
@@ -792,21 +795,36 @@ def test_disposal_removes_the_content_and_the_stored_files(process_owner, qualit
     assert default_storage.exists(stored)
     assert "Torque wrench calibration" in revision.extracted_text
     past_retention(record)
-    DisposeDocument(quality_manager, record, data=SIGN).execute()
+    with django_capture_on_commit_callbacks(execute=True):
+        DisposeDocument(quality_manager, record, data=SIGN).execute()
     revision.refresh_from_db()
     assert (revision.body, revision.extracted_text, revision.file.name) == ("", "", "")
     assert not default_storage.exists(stored)
     assert Disposal.objects.get(document=record).files_removed == 1
 
 
-def test_disposal_removes_the_files_attached_to_the_document(process_owner, quality_manager):
+def test_a_disposal_that_is_rolled_back_destroys_no_file(process_owner, quality_manager):
+    record = make_document(process_owner, title="Torque calibration", document_type="record")
+    revision = bring_into_force(record, process_owner, quality_manager, file=pdf_upload())
+    past_retention(record)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        DisposeDocument(quality_manager, record, data=SIGN).execute()
+        raise RuntimeError("the disk filled up before the commit")
+    assert default_storage.exists(revision.file.name)
+    assert not Disposal.objects.exists()
+
+
+def test_disposal_removes_the_files_attached_to_the_document(
+    process_owner, quality_manager, django_capture_on_commit_callbacks
+):
     record = make_document(process_owner, title="Torque calibration", document_type="record")
     bring_into_force(record, process_owner, quality_manager)
     AttachFile(quality_manager, record, data={"file": pdf_upload(name="scan.pdf")}).execute()
     stored = Attachment.objects.get().file.name
     assert default_storage.exists(stored)
     past_retention(record)
-    DisposeDocument(quality_manager, record, data=SIGN).execute()
+    with django_capture_on_commit_callbacks(execute=True):
+        DisposeDocument(quality_manager, record, data=SIGN).execute()
     assert not default_storage.exists(stored)
 
 

@@ -10,7 +10,14 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from norma.core.actions import ActionRefused, ArchiveRecord, InvalidInput, NotPermitted, StaleEdit
+from norma.core.actions import (
+    ActionRefused,
+    ArchiveRecord,
+    InvalidInput,
+    NotPermitted,
+    StaleEdit,
+    UpdateRecord,
+)
 from norma.core.context import acting_as
 from norma.core.models import ChangeLogEntry, RoleCode, Signature, SignatureMeaning
 from norma.core.signatures import content_hash, signature_holds, signatures_for
@@ -24,7 +31,15 @@ from norma.documents.actions import (
     StartRevision,
     SubmitRevision,
 )
-from norma.documents.models import Document, Outcome, Revision, RevisionDecision, Step, add_months
+from norma.documents.models import (
+    Document,
+    DocumentType,
+    Outcome,
+    Revision,
+    RevisionDecision,
+    Step,
+    add_months,
+)
 from norma.documents.periodic_jobs import make_due_revisions_effective
 from norma.documents.workflow import current_step
 from tests.conftest import PERSONAS
@@ -406,7 +421,15 @@ def test_one_person_cannot_fill_the_review_and_the_approval_slot(in_review, qual
 def test_a_person_without_the_approve_right_cannot_approve(
     quality_manager, top_manager, process_owner, internal_auditor
 ):
-    document = make_document(quality_manager, title="Audits", approvers=[internal_auditor])
+    # A type set up (in the admin) with a role that lacks the approve right as approver.
+    kind = DocumentType.objects.create(
+        code="audit-note",
+        name="Audit note",
+        number_prefix="AN",
+        reviewer_role=RoleCode.PROCESS_OWNER,
+        approver_role=RoleCode.INTERNAL_AUDITOR,
+    )
+    document = make_document(quality_manager, title="Audits", document_type=kind)
     write(top_manager, document)
     submit(top_manager, document)
     review(process_owner, document)
@@ -454,8 +477,8 @@ def test_named_reviewers_replace_the_types_reviewer_role(
 def test_every_named_approver_must_sign_and_the_types_role_no_longer_may(
     quality_manager, top_manager, process_owner
 ):
-    first = person_with(RoleCode.TOP_MANAGEMENT, name="Fay First")
-    second = person_with(RoleCode.TOP_MANAGEMENT, name="Sid Second")
+    first = person_with(RoleCode.QUALITY_MANAGER, name="Fay First")
+    second = person_with(RoleCode.QUALITY_MANAGER, name="Sid Second")
     document = make_document(quality_manager, title="Policy", approvers=[first, second])
     write(top_manager, document)
     submit(top_manager, document)
@@ -467,6 +490,26 @@ def test_every_named_approver_must_sign_and_the_types_role_no_longer_may(
     assert revision(document).status == Revision.Status.IN_REVIEW
     approve(second, document)
     assert revision(document).status == Revision.Status.EFFECTIVE
+
+
+def test_a_named_approver_must_hold_the_types_approver_role(quality_manager, process_owner):
+    with pytest.raises(InvalidInput) as refused:
+        make_document(quality_manager, title="Purchasing", approvers=[process_owner])
+    assert "approvers" in refused.value.errors
+    assert not Document.objects.filter(title="Purchasing").exists()
+
+
+def test_signers_are_fixed_when_the_revision_is_submitted(
+    in_review, quality_manager, process_owner
+):
+    # Naming another reviewer mid-review does not change who signs this round.
+    other = person_with(RoleCode.PROCESS_OWNER, name="Olly Other")
+    UpdateRecord(
+        quality_manager, in_review, data={"reviewers": [other]}, expected_version=None
+    ).execute()
+    assert current_step(revision(in_review)) == Step.REVIEW
+    review(process_owner, in_review)
+    assert current_step(revision(in_review)) == Step.APPROVAL
 
 
 # -- what can be edited ----------------------------------------------------------------------

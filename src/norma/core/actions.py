@@ -264,6 +264,11 @@ def _assign(obj, data: dict) -> dict:
 
 def _assign_many(obj, many: dict):
     for name, value in many.items():
+        if hasattr(obj, "clean_many"):  # rules on links, which full_clean() cannot see
+            try:
+                obj.clean_many(name, value)
+            except ValidationError as error:
+                raise InvalidInput.from_validation_error(error) from None
         getattr(obj, name).set(value)
 
 

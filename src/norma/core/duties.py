@@ -13,7 +13,13 @@ RULES = {
 
 def require_different_people(first, second, rule: str):
     """Refuse when separation of duties is on and `first` and `second` are the same person."""
-    if not settings.NORMA_SEPARATION_OF_DUTIES or first is None or second is None:
+    if first is None or second is None:
         return
     if first.pk == second.pk:
+        refuse_duty(rule)
+
+
+def refuse_duty(rule: str):
+    """Refuse under `rule`, unless separation of duties is turned off."""
+    if settings.NORMA_SEPARATION_OF_DUTIES:
         raise NotPermitted(RULES[rule])

@@ -8,11 +8,12 @@ document's history tells the story of every revision.
 import datetime
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, InvalidInput, NotFound, NotPermitted
 from norma.core.changelog import snapshot
-from norma.core.duties import require_different_people
+from norma.core.duties import refuse_duty
 from norma.core.models import Department, Person, RoleCode, SignatureMeaning
 from norma.core.signatures import add_signature, confirm_identity
 from norma.documents import workflow
@@ -137,6 +138,8 @@ class EditDraft(DocumentAction):
         if draft.effective_date == "":
             draft.effective_date = None
         check_effective_date(draft.effective_date)
+        if self.data.get("remove_file") or self.data.get("file"):
+            delete_when_committed(draft.file)  # the file it replaces
         if self.data.get("remove_file"):
             draft.file, draft.file_name, draft.file_size = "", "", None
             draft.file_sha256, draft.extracted_text = "", ""
@@ -145,7 +148,6 @@ class EditDraft(DocumentAction):
             draft.file.save("upload", ContentFile(checked.data), save=False)
             draft.file_name, draft.file_size = checked.name, len(checked.data)
             draft.file_sha256, draft.extracted_text = checked.sha256, checked.text
-        draft.version += 1
         self.save(draft)
         draft.contributors.add(self.actor)
         self.save(self.obj)
@@ -153,6 +155,16 @@ class EditDraft(DocumentAction):
 
     def unvalidated_fields(self, obj):
         return ["file"] if isinstance(obj, Revision) else super().unvalidated_fields(obj)
+
+
+def delete_when_committed(stored) -> int:
+    """Remove a stored file once the change is committed, never before: a rolled-back
+    disposal must not have destroyed anything. Returns 1 if there was a file."""
+    if not stored:
+        return 0
+    storage, name = stored.storage, stored.name
+    transaction.on_commit(lambda: storage.delete(name))
+    return 1
 
 
 def check_effective_date(day):
@@ -193,7 +205,8 @@ class SubmitRevision(DocumentAction):
         draft.status = Revision.Status.IN_REVIEW
         draft.review_round += 1
         draft.submitted_at = timezone.now()
-        draft.save(update_fields=["status", "review_round", "submitted_at"])
+        draft.signers = workflow.fixed_slots(self.obj)
+        draft.save(update_fields=["status", "review_round", "submitted_at", "signers"])
         draft.contributors.add(self.actor)
         self.save(self.obj)
         return draft
@@ -216,11 +229,13 @@ class DecideRevision(DocumentAction):
         if self.step and step != self.step:
             raise ActionRefused(f"Revision {revision.label} is not at the {self.step} step.")
         if workflow.is_contributor(self.actor, revision):
-            require_different_people(self.actor, self.actor, "approve_own")
+            refuse_duty("approve_own")  # whoever wrote any part of it
         if workflow.signed_this_round(self.actor, revision):
             raise NotPermitted(
                 f"You have already signed revision {revision.label}: another person must sign."
             )
+        if step is None:
+            raise ActionRefused(f"Revision {revision.label} has every signature it needs.")
         if workflow.slot_for(self.actor, revision, step) is None:
             raise NotPermitted(f"You are not one of the people asked to sign the {step} step.")
 
@@ -421,6 +436,9 @@ class StopDistribution(DocumentAction):
     permission = "documents.change_document"
     offered = False
 
+    def check_rules(self):
+        self.require_open_document()
+
     def apply(self):
         pk = str(self.data.get("distribution", ""))
         entry = self.obj.distribution.filter(pk=pk).first() if pk.isdigit() else None
@@ -526,15 +544,12 @@ class DisposeDocument(DocumentAction):
         revisions = list(doc.revisions.all())
         files_removed = 0
         for revision in revisions:
-            if revision.file:
-                revision.file.delete(save=False)
-                files_removed += 1
+            files_removed += delete_when_committed(revision.file)
             revision.body, revision.extracted_text, revision.file = "", "", ""
             revision.save(update_fields=["body", "extracted_text", "file"])
         for attachment in doc.attachments.all():  # names and SHA-256 stay in the change log
-            attachment.file.delete(save=False)
+            files_removed += delete_when_committed(attachment.file)
             attachment.delete()
-            files_removed += 1
         Disposal.objects.create(
             document=doc,
             reference=doc.reference,
@@ -571,8 +586,7 @@ class DiscardDraft(DocumentAction):
     def apply(self):
         draft = self.open_revision()
         self.touch(draft)
-        if draft.file:
-            draft.file.delete(save=False)
+        delete_when_committed(draft.file)
         draft.contributors.clear()
         draft.delete()
         return self.save(self.obj)

@@ -39,14 +39,5 @@ class ChecklistItem(models.TextChoices):
     R21 = "R21", "10.2.2 Nonconformities and corrective action results"
 
 
-def clause_of(item: str) -> str:
-    """'M3' -> '5.2': the clause an item belongs to."""
-    return ChecklistItem(item).label.split(" ", 1)[0]
-
-
 def is_maintained(item: str) -> bool:
     return item.startswith("M")
-
-
-MAINTAIN = [item for item in ChecklistItem if is_maintained(item)]
-RETAIN = [item for item in ChecklistItem if not is_maintained(item)]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import nh3
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
@@ -52,7 +54,10 @@ def refuse(message: str):
 
 def check_document_file(upload) -> CheckedFile:
     """Type, size and content checks, then the file's text; a bad file is refused whole."""
-    data = upload.read()
+    limit = settings.NORMA_ATTACHMENT_MAX_BYTES
+    if (upload.size or 0) > limit:
+        refuse(f"The file is larger than the limit of {filesizeformat(limit)}.")
+    data = upload.read(limit + 1)  # never more than the limit in memory
     name = PurePosixPath(upload.name.replace("\\", "/")).name[:255]
     extension = check_upload(name, data)
     if extension not in DOCUMENT_TYPES:

@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
@@ -81,9 +82,8 @@ class DocumentType(models.Model):
 
 
 class Document(Record):
-    """A controlled document or record (7.5): the identity that its revisions share."""
-
-    reference_prefix = "DOC"
+    """A controlled document or record (7.5): the identity that its revisions share. Its
+    reference is its number, from its type's scheme (assign_reference)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Not yet effective"
@@ -158,6 +158,20 @@ class Document(Record):
         DocumentText.objects.filter(document=self).exclude(
             title=f"{self.reference} {self.title}"[:300]
         ).update(title=f"{self.reference} {self.title}"[:300])
+
+    def clean_many(self, name, people):
+        """Named approvers must hold the type's approver role: naming oneself as approver
+        must not get round who the type says approves."""
+        if name != "approvers":
+            return
+        role = self.document_type.approver_role
+        unfit = [p for p in people if not (p.is_superuser or p.has_role(role))]
+        if unfit:
+            names = ", ".join(p.full_name for p in unfit)
+            label = RoleCode(role).label.lower()
+            raise ValidationError(
+                {"approvers": [f"Approvers must hold the role {label}: {names}."]}
+            )
 
     def attach_refusal(self):
         if self.status in (self.Status.OBSOLETE, self.Status.DISPOSED):
@@ -243,6 +257,12 @@ class Revision(models.Model):
     )
     contributors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     review_round = models.PositiveSmallIntegerField(default=0)
+    signers = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Who must sign, fixed when submitted: [step, person:<id> or role:<code>, label].",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)

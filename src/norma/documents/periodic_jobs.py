@@ -16,7 +16,9 @@ def make_due_revisions_effective(today=None) -> int:
     """Approved revisions whose effective date has come take effect (one transaction each)."""
     today = today or timezone.localdate()
     due = Revision.objects.filter(
-        status=Revision.Status.APPROVED, effective_date__lte=today
+        status=Revision.Status.APPROVED,
+        effective_date__lte=today,
+        document__archived_at__isnull=True,
     ).values_list("document_id", flat=True)
     count = 0
     for document_id in list(due):

@@ -37,7 +37,8 @@ def may_read(document: Document) -> Q:
         groups__permissions__codename="view_document",
         groups__permissions__content_type__app_label="documents",
     )
-    query = Q(is_active=True) & rights
+    access = Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
+    query = Q(is_active=True) & access & rights
     if document.site_id:
         query &= (
             Q(is_superuser=True) | Q(scope_sites__isnull=True) | Q(scope_sites=document.site_id)
@@ -101,36 +102,45 @@ class Coverage:
     label: str
     expected: int
     done: int
-    late: list = None
+
+    @property
+    def waiting(self) -> int:
+        return self.expected - self.done
 
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.expected) if self.expected else 100
 
 
-def department_label(department) -> str:
-    if department is None:
-        return "No department"
-    return f"{department.name} · {department.site.name}" if department.site_id else department.name
+WAITING_SHOWN = 100  # names listed on the page; the counts cover everyone
 
 
 def coverage(document: Document, revision: Revision | None):
-    """Overall and per department; the people who have not read it yet (late ones marked)."""
+    """Overall and per department, and the first people who have not read it yet (each with
+    whether they are late). Reads names and departments only, not whole people."""
     if revision is None:
         return None, [], []
-    people = list(recipients_of(document).select_related("department__site"))
+    readers = recipients_of(document).values_list(
+        "pk", "department__name", "department__site__name"
+    )
     done = set(revision.acknowledgements.values_list("person_id", flat=True))
     overdue = acknowledge_by(revision) < timezone.localdate()
-    by_department: dict[str, list] = {}
-    for person in people:
-        by_department.setdefault(department_label(person.department), []).append(person)
+    by_department: dict[str, list[int]] = {}
+    waiting = []
+    for pk, department, site in readers.order_by("full_name", "pk"):
+        label = " · ".join(part for part in (department, site) if part) or "No department"
+        counts = by_department.setdefault(label, [0, 0])
+        counts[0] += pk in done
+        counts[1] += 1
+        if pk not in done and len(waiting) < WAITING_SHOWN:
+            waiting.append(pk)
     rows = [
-        Coverage(name, len(members), sum(1 for p in members if p.pk in done))
-        for name, members in sorted(by_department.items())
+        Coverage(label, expected, read) for label, (read, expected) in sorted(by_department.items())
     ]
-    waiting = [(p, overdue) for p in people if p.pk not in done]
-    total = Coverage("All recipients", len(people), sum(1 for p in people if p.pk in done))
-    return total, rows, waiting
+    expected = sum(c.expected for c in rows)
+    total = Coverage("All recipients", expected, sum(c.done for c in rows))
+    people = Person.objects.in_bulk(waiting)
+    return total, rows, [(people[pk], overdue) for pk in waiting]
 
 
 def overdue_acknowledgements(today=None) -> tuple[int, int]:

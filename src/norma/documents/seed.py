@@ -276,6 +276,8 @@ def _reserve_numbers(kinds) -> list[str]:
         sequence.save(update_fields=["value"])
     numbers = []
     for kind in kinds:
-        numbers.append(f"{kind.number_prefix}-{next_number[kind.number_prefix]:05d}")
+        numbers.append(
+            f"{kind.number_prefix}-{next_number[kind.number_prefix]:0{kind.number_width}d}"
+        )
         next_number[kind.number_prefix] += 1
     return numbers

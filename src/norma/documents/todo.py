@@ -13,6 +13,7 @@ from norma.documents.models import Document, Revision
 from norma.documents.recipients import ack_days, acknowledge_by, to_acknowledge
 
 LIMIT = 50
+CANDIDATES = 500  # revisions looked at for the ones waiting for my signature at their step
 
 
 @todo_source
@@ -49,14 +50,16 @@ def revisions_to_sign(person) -> list[Task]:
     revisions = (
         Revision.objects.filter(could_sign, status=Revision.Status.IN_REVIEW)
         .filter(document__in=Document.objects.visible_to(person).live())
-        .exclude(author=person)
+        .exclude(contributors=person)
         .select_related("document__document_type")
-        .prefetch_related("decisions", "document__reviewers", "document__approvers")
+        .prefetch_related("decisions")
         .distinct()
-        .order_by("submitted_at")[:LIMIT]
+        .order_by("submitted_at")[:CANDIDATES]
     )
     tasks = []
     for revision in revisions:
+        if len(tasks) == LIMIT:
+            break
         step = workflow.current_step(revision)
         if step is None or workflow.signed_this_round(person, revision):
             continue

@@ -29,7 +29,8 @@ def _document(request, reference) -> Document:
 
 
 def _revision(document, label) -> Revision:
-    return get_object_or_404(document.revisions.select_related("author"), label=label)
+    revisions = document.revisions.select_related("author").prefetch_related("decisions__signature")
+    return get_object_or_404(revisions, label=label)
 
 
 def _detail(document) -> str:
@@ -71,10 +72,21 @@ def document_context(document: Document, person) -> dict:
 
 
 def workflow_state(revision: Revision) -> dict:
+    """Who still has to sign; for a draft, who will be asked once it is submitted."""
+    if revision.status == Revision.Status.DRAFT:
+        signers = (
+            workflow.slots(revision.document, Step.REVIEW),
+            workflow.slots(revision.document, Step.APPROVAL),
+        )
+    else:
+        signers = (
+            workflow.pending_slots(revision, Step.REVIEW),
+            workflow.pending_slots(revision, Step.APPROVAL),
+        )
     return {
         "step": workflow.current_step(revision),
-        "pending_reviews": workflow.pending_slots(revision, Step.REVIEW),
-        "pending_approvals": workflow.pending_slots(revision, Step.APPROVAL),
+        "pending_reviews": signers[0],
+        "pending_approvals": signers[1],
     }
 
 
@@ -230,7 +242,8 @@ def master_list_pdf(request):
 def disposal_log(request):
     if not request.user.has_perm("documents.view_disposal"):
         raise PermissionDenied
-    disposals = Disposal.objects.select_related("signature")
+    visible = Document.objects.visible_to(request.user)
+    disposals = Disposal.objects.filter(document__in=visible)
     return render(request, "documents/disposal_log.html", {"disposals": disposals[:500]})
 
 

@@ -58,9 +58,17 @@ def round_decisions(revision: Revision) -> list[RevisionDecision]:
     ]
 
 
+def fixed_slots(document: Document) -> list[list[str]]:
+    """The signers a submitted revision needs, kept on it so later edits of the document's
+    reviewers, approvers or type do not change who signs this round."""
+    steps = (Step.REVIEW, Step.APPROVAL)
+    return [[s.step, s.key, s.label] for step in steps for s in slots(document, step)]
+
+
 def pending_slots(revision: Revision, step: str) -> list[Slot]:
     filled = {d.slot for d in round_decisions(revision) if d.outcome == Outcome.APPROVE}
-    return [s for s in slots(revision.document, step) if s.key not in filled]
+    needed = [Slot(*signer) for signer in revision.signers if signer[0] == step]
+    return [s for s in needed if s.key not in filled]
 
 
 def current_step(revision: Revision) -> str | None:
@@ -137,6 +145,7 @@ def index_document(document: Document, revision: Revision | None = None):
     if revision is not None:
         text = html.unescape(strip_tags(render_markdown(revision.body)))  # words, not markup
         body = "\n".join(part for part in (text, revision.extracted_text) if part)
+        body = body.replace("\ue000", "").replace("\ue001", "")  # the search's highlight marks
     DocumentText.objects.update_or_create(
         document=document,
         defaults={
