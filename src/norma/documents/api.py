@@ -9,7 +9,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -199,7 +199,7 @@ def add_distribution(request, response: HttpResponse, reference: str, payload: D
     data = payload.model_dump(exclude_none=True)
     actions.Distribute(request.user, document, data=data, expected_version=version).execute()
     _etag(response, reference, request)
-    return 201, _distribution(document)
+    return Status(201, _distribution(document))
 
 
 @router.delete("/documents/{reference}/distribution/{entry_id}", response=list[DistributionOut])
