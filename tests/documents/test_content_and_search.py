@@ -759,7 +759,7 @@ def test_the_compare_page_shows_removed_and_added_lines_side_by_side(
     body = "Clean the joint.\nInspect.\n<script>alert(1)</script> Record the result."
     EditDraft(top_manager, document, data={"body": body, "change_summary": "No flux"}).execute()
 
-    response = client_for(employee).get(
+    response = client_for(quality_manager).get(  # a draft: for those who write and approve
         f"/documents/documents/{document.reference}/compare/?from=A&to=B"
     )
     assert response.status_code == 200

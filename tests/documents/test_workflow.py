@@ -748,10 +748,14 @@ def test_an_obsolete_document_keeps_every_revision_readable_and_marked(
     assert statuses["C"] == Revision.Status.WITHDRAWN  # still a draft: it was never in force
     assert not effective.revisions.filter(status__in=[*Revision.OPEN, "effective"]).exists()
     client = client_for(employee)
-    for label, text in (("A", "Keep every controlled document"), ("B", "Text B"), ("C", "Text C")):
+    for label, text in (("A", "Keep every controlled document"), ("B", "Text B")):
         page = client.get(f"{detail(effective)}revisions/{label}/")
         assert page.status_code == 200
         assert text in page.content.decode()
+    # The withdrawn draft was never in force: only those who write documents read it.
+    assert client.get(f"{detail(effective)}revisions/C/").status_code == 404
+    withdrawn = client_for(quality_manager).get(f"{detail(effective)}revisions/C/")
+    assert "Text C" in withdrawn.content.decode()
     assert log(effective, "obsolete").get().reason == "Merged into QP-001"
 
 

@@ -291,8 +291,11 @@ class ApproveRevision(DecideRevision):
         today = timezone.localdate()
         revision.status = Revision.Status.APPROVED
         revision.approved_at = timezone.now()
+        revision.approved_independently = workflow.approved_independently(revision)
         revision.effective_date = max(revision.effective_date or today, today)
-        revision.save(update_fields=["status", "approved_at", "effective_date"])
+        revision.save(
+            update_fields=["status", "approved_at", "approved_independently", "effective_date"]
+        )
         if revision.effective_date <= today:
             workflow.make_effective(self.obj, revision, today)
 

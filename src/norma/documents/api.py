@@ -18,7 +18,7 @@ from norma.core.attachments import download, file_matches
 from norma.documents import actions, recipients, search
 from norma.documents.models import Document, Revision
 from norma.documents.registers import DocumentRegister
-from norma.documents.workflow import decisions_with_status
+from norma.documents.workflow import decisions_with_status, may_read_revision
 
 router = Router(tags=["Document control"])
 VIEW = "documents.view_document"
@@ -112,7 +112,8 @@ def _etag(response, reference, request):
 @router.get("/documents/{reference}/revisions", response=list[RevisionOut])
 def list_revisions(request, reference: str):
     document = _document(request, reference)
-    return [_revision_out(r) for r in document.revisions.select_related("author")]
+    revisions = document.revisions.select_related("author")
+    return [_revision_out(r) for r in revisions if may_read_revision(request.user, r)]
 
 
 @router.get("/documents/{reference}/revisions/{label}", response=RevisionDetailOut)
@@ -122,6 +123,8 @@ def read_revision(request, reference: str, label: str):
         document.revisions.select_related("author").prefetch_related("decisions__signature"),
         label=label,
     )
+    if not may_read_revision(request.user, revision):
+        raise HttpError(404, "Not found.")
     decisions = [
         {
             "step": d.step,
@@ -140,7 +143,7 @@ def read_revision(request, reference: str, label: str):
 @router.get("/documents/{reference}/revisions/{label}/file")
 def download_revision_file(request, reference: str, label: str):
     revision = get_object_or_404(_document(request, reference).revisions, label=label)
-    if not revision.file:
+    if not may_read_revision(request.user, revision) or not revision.file:
         raise HttpError(404, "This revision has no file.")
     if not file_matches(revision.file, revision.file_sha256):
         raise HttpError(409, "The stored file no longer matches its SHA-256; not served.")

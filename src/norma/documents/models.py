@@ -266,6 +266,9 @@ class Revision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_independently = models.BooleanField(
+        default=False, editable=False, help_text="Every approver was someone who did not write it."
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -286,7 +289,12 @@ class Revision(models.Model):
                 name="documents_one_open_revision",
             ),
         ]
-        indexes = [models.Index(fields=["status", "effective_date"], name="documents_rev_due")]
+        indexes = [
+            models.Index(fields=["status", "effective_date"], name="documents_rev_due"),
+            models.Index(
+                fields=["status", "approved_independently"], name="documents_rev_approved"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.document.reference} revision {self.label}"

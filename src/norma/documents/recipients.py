@@ -75,7 +75,9 @@ def distributed_to(person) -> Q:
 def to_acknowledge(person):
     """Effective revisions distributed to this person that they have not acknowledged yet,
     oldest first, each with its document (three queries whatever the number of documents)."""
-    reaching = Distribution.objects.filter(distributed_to(person)).values("document_id")
+    reaching = list(
+        Distribution.objects.filter(distributed_to(person)).values_list("document_id", flat=True)
+    )  # as values, so SQLite starts from these few documents, not from every revision
     acknowledged = Acknowledgement.objects.filter(revision=OuterRef("pk"), person=person)
     return (
         Revision.objects.filter(
@@ -149,17 +151,18 @@ def overdue_acknowledgements(today=None) -> tuple[int, int]:
     readers are those `recipients_of` finds, worked out in memory."""
     today = today or timezone.localdate()
     window_closed = today - timedelta(days=ack_days())
+    # The distributed documents first (few, beside every revision), as values: a subquery
+    # leaves SQLite free to walk all the revisions instead.
+    distributed = list(Distribution.objects.values_list("document_id", flat=True).distinct())
     in_force = {
         row["document_id"]: row
         for row in Revision.objects.filter(
+            document__in=distributed,
             status=Revision.Status.EFFECTIVE,
             effective_date__lt=window_closed,
             document__status=Document.Status.EFFECTIVE,
             document__archived_at__isnull=True,
-            document__distribution__isnull=False,
-        )
-        .values("pk", "document_id", "document__site_id", "document__department_id")
-        .distinct()
+        ).values("pk", "document_id", "document__site_id", "document__department_id")
     }
     if not in_force:
         return 0, 0

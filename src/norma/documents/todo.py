@@ -47,8 +47,13 @@ def revisions_to_sign(person) -> list[Task]:
         | Q(document__document_type__reviewer_role__in=roles)
         | Q(document__document_type__approver_role__in=roles)
     )
+    # The few revisions in review first (an index), then who could sign them: joining the
+    # people and types over every revision would read the whole table.
+    in_review = Revision.objects.filter(status=Revision.Status.IN_REVIEW).values_list(
+        "pk", flat=True
+    )
     revisions = (
-        Revision.objects.filter(could_sign, status=Revision.Status.IN_REVIEW)
+        Revision.objects.filter(could_sign, pk__in=list(in_review[:CANDIDATES]))
         .filter(document__in=Document.objects.visible_to(person).live())
         .exclude(contributors=person)
         .select_related("document__document_type")

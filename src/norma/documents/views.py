@@ -28,9 +28,13 @@ def _document(request, reference) -> Document:
     return get_object_or_404(DocumentRegister.queryset_for(request.user), reference=reference)
 
 
-def _revision(document, label) -> Revision:
+def _revision(request, document, label) -> Revision:
+    """The revision, or 404 when it is work in progress this person may not read."""
     revisions = document.revisions.select_related("author").prefetch_related("decisions__signature")
-    return get_object_or_404(revisions, label=label)
+    revision = get_object_or_404(revisions, label=label)
+    if not workflow.may_read_revision(request.user, revision):
+        raise Http404("No such revision.")
+    return revision
 
 
 def _detail(document) -> str:
@@ -39,9 +43,13 @@ def _detail(document) -> str:
 
 def document_context(document: Document, person) -> dict:
     """Revisions, the content in force, the approval workflow, readers and their reading."""
-    revisions = list(
-        document.revisions.select_related("author").prefetch_related("decisions__signature")
-    )
+    revisions = [
+        r
+        for r in document.revisions.select_related("author").prefetch_related(
+            "decisions__signature"
+        )
+        if workflow.may_read_revision(person, r)
+    ]
     in_force = next(
         (r for r in revisions if r.status in (Revision.Status.EFFECTIVE, Revision.Status.OBSOLETE)),
         None,
@@ -166,7 +174,7 @@ def edit_draft(request, reference):
 @login_required
 def revision_detail(request, reference, label):
     document = _document(request, reference)
-    revision = _revision(document, label)
+    revision = _revision(request, document, label)
     context = {
         "document": document,
         "revision": revision,
@@ -179,7 +187,7 @@ def revision_detail(request, reference, label):
 @login_required
 def revision_file(request, reference, label):
     """The uploaded file, checked against its SHA-256 on every download; never inline."""
-    revision = _revision(_document(request, reference), label)
+    revision = _revision(request, _document(request, reference), label)
     if not revision.file:
         raise Http404("This revision has no file.")
     if not file_matches(revision.file, revision.file_sha256):
@@ -198,19 +206,23 @@ def revision_pdf(request, reference, label):
     from norma.documents.printing import controlled_copy
 
     document = _document(request, reference)
-    return controlled_copy(request, document, _revision(document, label))
+    return controlled_copy(request, document, _revision(request, document, label))
 
 
 @login_required
 def compare(request, reference):
     document = _document(request, reference)
-    labels = list(document.revisions.order_by("number").values_list("label", flat=True))
+    labels = [
+        r.label
+        for r in document.revisions.order_by("number")
+        if workflow.may_read_revision(request.user, r)
+    ]
     if len(labels) < 2:
         messages.info(request, "There is only one revision: nothing to compare yet.")
         return redirect(_detail(document))
     old_label = request.GET.get("from") or labels[-2]
     new_label = request.GET.get("to") or labels[-1]
-    old, new = _revision(document, old_label), _revision(document, new_label)
+    old, new = _revision(request, document, old_label), _revision(request, document, new_label)
     rows = content.compare(old.body, new.body)
     context = {"document": document, "old": old, "new": new, "rows": rows, "labels": labels}
     return render(request, "documents/compare.html", context)

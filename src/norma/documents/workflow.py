@@ -95,9 +95,34 @@ def is_contributor(person, revision: Revision) -> bool:
     return revision.author_id == person.pk or revision.contributors.filter(pk=person.pk).exists()
 
 
+def approved_independently(revision: Revision) -> bool:
+    """7.5.2: nobody who wrote any part of the revision approved it (kept on the revision so
+    the readiness check counts it from an index)."""
+    writers = {revision.author_id, *revision.contributors.values_list("pk", flat=True)}
+    approvers = {
+        d.person_id
+        for d in round_decisions(revision)
+        if d.step == Step.APPROVAL and d.outcome == Outcome.APPROVE
+    }
+    return bool(approvers) and not approvers & writers
+
+
 def next_review(document: Document, from_day):
     months = document.period_months
     return add_months(from_day, months) if months else None
+
+
+def may_read_revision(person, revision: Revision) -> bool:
+    """A revision that was in force is for every reader of the document; work in progress (a
+    draft, one in review or approved, or withdrawn) only for those who write or approve
+    documents, or who are asked to sign it."""
+    if revision.status not in (*Revision.OPEN, Revision.Status.WITHDRAWN):
+        return True
+    if person.has_perm("documents.change_document") or person.has_perm(
+        "documents.approve_document"
+    ):
+        return True
+    return any(Slot(*signer).fits(person) for signer in revision.signers)
 
 
 def decisions_with_status(revision: Revision) -> list[tuple[RevisionDecision, bool]]:
