@@ -77,18 +77,37 @@ def _visible_clause(visible, column: str) -> tuple[str, list]:
 
 
 def _sqlite(terms, visible, include_obsolete, limit):
-    match = " ".join(f'"{w}"' for w in terms[:-1]) + f' "{terms[-1]}"*'
+    """Documents whose title holds every word come first; then the others whose text does.
+
+    The title tier is cheap (few titles match) and usually fills the page, so the costly
+    ranking of every body match runs only for what is left. Both queries always run (the
+    second with no room left is empty), so a search costs the same number of queries.
+    """
+    phrases = [f'"{w}"' for w in terms[:-1]] + [f'"{terms[-1]}"*']
+    anywhere = " ".join(phrases)
+    # Matched in the title; the words again on their own so the text's snippet marks them too.
+    in_titles = " AND ".join(f"title : {phrase}" for phrase in phrases) + f" AND {anywhere}"
+    rows = _sqlite_ranked(in_titles, visible, include_obsolete, limit, exclude=[])
+    rest = _sqlite_ranked(
+        anywhere, visible, include_obsolete, limit - len(rows), [r[0] for r in rows]
+    )
+    return rows + rest
+
+
+def _sqlite_ranked(match, visible, include_obsolete, limit, exclude):
     # "+rowid": without the +, FTS5 runs the whole match once per visible id (minutes at scale).
     scope_sql, scope_params = _visible_clause(visible, "+rowid")
+    excluded = f" AND +rowid NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
     sql = (
         "SELECT rowid, highlight(documents_fts, 0, %s, %s), "
         "snippet(documents_fts, 1, %s, %s, ' … ', 24), obsolete "
         "FROM documents_fts WHERE documents_fts MATCH %s"
         + ("" if include_obsolete else " AND obsolete = 0")
         + scope_sql
+        + excluded
         + " ORDER BY bm25(documents_fts, 8.0, 1.0) LIMIT %s"
     )
-    params = [START, STOP, START, STOP, match, *scope_params, limit]
+    params = [START, STOP, START, STOP, match, *scope_params, *exclude, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
