@@ -41,6 +41,7 @@ class DocumentAction(Action):
         super().__init__(*args, **kwargs)
         self.revision = None
         self.revision_before = None
+        self.distribution_change = None  # (entry before, entry after) for the log
 
     def open_revision(self) -> Revision | None:
         return self.obj.revisions.filter(status__in=Revision.OPEN).first()
@@ -66,6 +67,9 @@ class DocumentAction(Action):
 
     def logged_values(self, before):
         after = snapshot(self.obj)
+        if self.distribution_change is not None:
+            before = {**(before or {}), "distribution": self.distribution_change[0]}
+            after["distribution"] = self.distribution_change[1]
         if self.revision is not None:
             before = {**(before or {}), "revision": self.revision_before}
             after["revision"] = snapshot(self.revision) if self.revision.pk else None
@@ -397,14 +401,9 @@ class Distribute(DocumentAction):
         target = distribution_target(self.data)
         if self.obj.distribution.filter(**target).exists():
             raise ActionRefused("The document is already distributed to them.")
-        self.added = Distribution.objects.create(document=self.obj, **target)
+        added = Distribution.objects.create(document=self.obj, **target)
+        self.distribution_change = (None, str(added))
         return self.save(self.obj)
-
-    def logged_values(self, before):
-        return {**before, "distribution": None}, {
-            **snapshot(self.obj),
-            "distribution": str(self.added),
-        }
 
 
 def distribution_target(data) -> dict:
@@ -447,15 +446,9 @@ class StopDistribution(DocumentAction):
         entry = self.obj.distribution.filter(pk=pk).first() if pk.isdigit() else None
         if entry is None:
             raise NotFound("This document is not distributed to that entry.")
-        self.removed = str(entry)
+        self.distribution_change = (str(entry), None)
         entry.delete()
         return self.save(self.obj)
-
-    def logged_values(self, before):
-        return {**before, "distribution": self.removed}, {
-            **snapshot(self.obj),
-            "distribution": None,
-        }
 
 
 class ObsoleteDocument(DocumentAction):

@@ -5,10 +5,11 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 
-from norma.core.models import Record, RoleCode, Sequence
+from norma.core.models import Record, RoleCode
+from norma.core.models.records import reserve_numbers
 from norma.documents.checklist import ChecklistItem
 
 
@@ -62,13 +63,15 @@ class DocumentType(models.Model):
         return self.name
 
     def next_number(self) -> str:
-        """QP-008: numbered per type without gaps (the counter is locked while it moves)."""
-        with transaction.atomic():
-            key = f"DOC:{self.number_prefix}"
-            sequence, _ = Sequence.objects.select_for_update().get_or_create(key=key)
-            sequence.value += 1
-            sequence.save(update_fields=["value"])
-        return f"{self.number_prefix}-{sequence.value:0{self.number_width}d}"
+        """QP-008: numbered per type without gaps."""
+        return self.reserve_numbers(1)[0]
+
+    def reserve_numbers(self, count: int) -> list[str]:
+        """`count` consecutive numbers of this type in one step (seeding, imports)."""
+        first = reserve_numbers(f"DOC:{self.number_prefix}", count)
+        return [
+            f"{self.number_prefix}-{n:0{self.number_width}d}" for n in range(first, first + count)
+        ]
 
     def revision_label(self, number: int) -> str:
         """The label of the n-th revision: 1 -> A, 27 -> AA (letters) or 1 -> 1 (numbers)."""

@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from norma.core.actions import CreateRecord
 from norma.core.changelog import Change, record_changes, snapshot
-from norma.core.models import RoleCode, Sequence
+from norma.core.models import RoleCode
 from norma.core.seeding import DEMO_PASSWORD
 from norma.documents import actions
 from norma.documents.models import Document, DocumentText, DocumentType, Revision
@@ -264,20 +264,9 @@ def seed_scale(org) -> dict[str, int]:
 
 
 def _reserve_numbers(kinds) -> list[str]:
-    """Every document's number, each type's counter moved once (QP-00001 …)."""
-    needed: dict[str, int] = {}
+    """Every document's number, each type's counter moved once."""
+    counts: dict = {}
     for kind in kinds:
-        needed[kind.number_prefix] = needed.get(kind.number_prefix, 0) + 1
-    next_number = {}
-    for prefix, n in needed.items():
-        sequence, _ = Sequence.objects.select_for_update().get_or_create(key=f"DOC:{prefix}")
-        next_number[prefix] = sequence.value + 1
-        sequence.value += n
-        sequence.save(update_fields=["value"])
-    numbers = []
-    for kind in kinds:
-        numbers.append(
-            f"{kind.number_prefix}-{next_number[kind.number_prefix]:0{kind.number_width}d}"
-        )
-        next_number[kind.number_prefix] += 1
-    return numbers
+        counts[kind] = counts.get(kind, 0) + 1
+    numbers = {kind: iter(kind.reserve_numbers(n)) for kind, n in counts.items()}
+    return [next(numbers[kind]) for kind in kinds]

@@ -26,12 +26,18 @@ def reserve_references(prefix: str, count: int, width: int = 4) -> list[str]:
     if count < 1:
         return []
     key = f"{prefix}-{timezone.now().year}"
+    first = reserve_numbers(key, count)
+    return [f"{key}-{number:0{width}d}" for number in range(first, first + count)]
+
+
+def reserve_numbers(key: str, count: int) -> int:
+    """Move the counter `key` on by `count` under a row lock; return the first number taken."""
     with transaction.atomic():
         sequence, _ = Sequence.objects.select_for_update().get_or_create(key=key)
         first = sequence.value + 1
         sequence.value += count
         sequence.save(update_fields=["value"])
-    return [f"{key}-{number:0{width}d}" for number in range(first, first + count)]
+    return first
 
 
 class RecordQuerySet(models.QuerySet):
