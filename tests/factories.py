@@ -90,7 +90,7 @@ def make_document(actor, **fields):
     return CreateRecord(actor, Document, data=data).execute()
 
 
-def bulk_documents(count: int, **fields):
+def bulk_documents(count: int, sites=(), **fields):
     """Many documents at once, each with an effective revision, for query counts at 1,000."""
     from norma.documents.models import Document, Revision
 
@@ -117,4 +117,6 @@ def bulk_documents(count: int, **fields):
             )
             for d in documents
         )
+        links = Document.sites.through
+        links.objects.bulk_create(links(document=d, site=s) for d in documents for s in sites)
         return documents

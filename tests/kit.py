@@ -28,7 +28,8 @@ actions, separation of duties, state machine) as extra tests in the same class.
 
 Contract for the declarations:
 - `make_record(actor, **fields)` saves a record through the real Create action; it accepts at
-  least `title`, `site` and `owner`, so the kit can vary them.
+  least `title`, the site field (`site`, or `sites` as a list) and `owner`, so the kit can
+  vary them.
 - `bulk_records(count, **fields)` inserts many rows quickly (bulk_create is fine); it accepts
   `owner` and `site`, so a page that reads them row by row shows up in the query counts.
 - `create_data` / `edit_data` / `invalid_data` are form fields as a person types them (ids for
@@ -56,6 +57,7 @@ from django.utils.html import escape
 
 from norma.core.models import ChangeLogEntry
 from norma.core.registers import Register
+from norma.core.scope import placement_field
 from tests.conftest import PERSONAS
 from tests.factories import PersonFactory
 
@@ -164,12 +166,17 @@ class RegisterKit:
         assert client.get(self.url("detail", record)).status_code == expected
         assert client.get(self.url("export") + "?format=csv").status_code == expected
 
+    def at(self, site) -> dict:
+        """Fields placing a record at a site, by one link or by several (core.scope)."""
+        field = placement_field(self.register.model, "site")
+        return {field.name: [site] if field.many_to_many else site}
+
     def test_list_and_detail_hide_records_outside_my_sites(
         self, client_for, persona_named, leeds, porto
     ):
         author = persona_named(self.adders[0])
-        here = self.make_record(author, title="Kept in Leeds", site=leeds)
-        there = self.make_record(author, title="Kept in Porto", site=porto)
+        here = self.make_record(author, title="Kept in Leeds", **self.at(leeds))
+        there = self.make_record(author, title="Kept in Porto", **self.at(porto))
         viewer = self.colleague_of(persona_named(self.viewers[0]), scope_sites=[leeds])
         client = client_for(viewer)
         page = client.get(self.url("list")).content.decode()
@@ -349,7 +356,7 @@ class RegisterKit:
     def rows(self, persona_named, leeds):
         """rows(n): n more bulk rows, owned and sited, so row-by-row reads would show."""
         owner = persona_named(self.viewers[0])
-        return lambda count: self.bulk_records(count, owner=owner, site=leeds)
+        return lambda count: self.bulk_records(count, owner=owner, **self.at(leeds))
 
     @pytest.mark.parametrize("page", ["list", "export"])
     def test_page_query_count_does_not_grow_with_rows(self, client_for, persona_named, rows, page):

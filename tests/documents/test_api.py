@@ -198,7 +198,7 @@ def test_a_document_is_created_written_reviewed_approved_and_in_force_through_th
             "title": "Calibration of torque wrenches",
             "document_type": document_type("procedure").pk,
             "owner": top_manager.pk,
-            "site": leeds.pk,
+            "sites": [leeds.pk],
             "clauses": ["iso9001-2015:7.5"],
         },
     )
@@ -483,7 +483,7 @@ def test_disposing_needs_the_dispose_right(api_for, persona, author, request):
 def porto_document(top_manager, process_owner, quality_manager, porto):
     """A Porto procedure: revision A in force with a file, revision B open as a draft, and one
     distribution entry."""
-    document = make_document(top_manager, title="Porto furnace procedure", site=porto)
+    document = make_document(top_manager, title="Porto furnace procedure", sites=[porto])
     StartRevision(top_manager, document).execute()
     EditDraft(
         top_manager, document, data={"body": BODY, "file": SimpleUploadedFile("f.png", PNG)}
@@ -1012,7 +1012,7 @@ def test_search_text_over_500_characters_is_422(api_for, employee, db):
 def test_reads_run_the_same_queries_at_10_and_200_documents(
     api_for, internal_auditor, leeds, endpoint
 ):
-    bulk_documents(10, owner=internal_auditor, site=leeds)
+    bulk_documents(10, owner=internal_auditor, sites=[leeds])
     first = Document.objects.order_by("pk").first()
     path = {
         "list": DOCUMENTS + "?page_size=200",
@@ -1023,7 +1023,7 @@ def test_reads_run_the_same_queries_at_10_and_200_documents(
     client.get(path)  # warm per-process caches and the token's last use
     few, _ = count_queries(client, path)
 
-    bulk_documents(190, owner=internal_auditor, site=leeds)
+    bulk_documents(190, owner=internal_auditor, sites=[leeds])
 
     many, sql = count_queries(client, path)
     assert many == few, f"{few} queries at 10 documents, {many} at 200:\n" + "\n".join(sql)

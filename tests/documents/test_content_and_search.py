@@ -471,7 +471,7 @@ def test_someone_without_the_view_right_cannot_download_the_file(uploaded, nobod
 
 
 def test_a_file_outside_the_person_s_sites_is_not_found(top_manager, leeds, porto, client_for):
-    document = make_document(top_manager, title="Porto furnace", site=porto)
+    document = make_document(top_manager, title="Porto furnace", sites=[porto])
     StartRevision(top_manager, document).execute()
     upload = SimpleUploadedFile("furnace.pdf", pdf_bytes())
     EditDraft(top_manager, document, data={"file": upload}).execute()
@@ -602,9 +602,9 @@ def test_a_superseded_revision_s_words_are_no_longer_found(publish, quality_mana
 
 
 def test_search_keeps_to_the_person_s_sites(publish, quality_manager, leeds, porto, client_for):
-    at_leeds = make_document(quality_manager, title="Leeds furnace", site=leeds)
+    at_leeds = make_document(quality_manager, title="Leeds furnace", sites=[leeds])
     publish(at_leeds, body="Furnace log.")
-    at_porto = make_document(quality_manager, title="Porto furnace", site=porto)
+    at_porto = make_document(quality_manager, title="Porto furnace", sites=[porto])
     publish(at_porto, body="Furnace log.")
     leeds_reader = PersonFactory(roles=[RoleCode.EMPLOYEE], scope_sites=[leeds])
 
@@ -831,7 +831,7 @@ def test_an_obsolete_revision_prints_with_a_watermark(
 def test_a_controlled_copy_outside_the_person_s_sites_is_not_found(
     top_manager, leeds, porto, client_for
 ):
-    document = make_document(top_manager, title="Porto furnace", site=porto)
+    document = make_document(top_manager, title="Porto furnace", sites=[porto])
     StartRevision(top_manager, document).execute()
     leeds_reader = PersonFactory(roles=[RoleCode.EMPLOYEE], scope_sites=[leeds])
 
@@ -857,8 +857,8 @@ def test_the_master_list_prints_the_filtered_documents(
 
 
 def test_the_master_list_keeps_to_the_person_s_sites(quality_manager, leeds, porto, client_for):
-    make_document(quality_manager, title="Leeds furnace", site=leeds)
-    make_document(quality_manager, title="Porto furnace", site=porto)
+    make_document(quality_manager, title="Leeds furnace", sites=[leeds])
+    make_document(quality_manager, title="Porto furnace", sites=[porto])
     leeds_reader = PersonFactory(roles=[RoleCode.EMPLOYEE], scope_sites=[leeds])
 
     text = pdf_of(client_for(leeds_reader), "/documents/master-list.pdf")

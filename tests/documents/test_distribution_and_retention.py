@@ -147,18 +147,6 @@ def readiness(person) -> dict:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Move Norma's clock (django.utils.timezone.now, and so localdate) some days ahead."""
-    real_now = timezone.now
-
-    def move(days: int) -> datetime.date:
-        monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=days))
-        return timezone.localdate()
-
-    return move
-
-
-@pytest.fixture
 def form(process_owner, quality_manager):
     """A form in force: written by the process owner, approved by the quality manager."""
     document = make_document(
@@ -398,7 +386,7 @@ def test_everyone_counted_as_a_reader_may_acknowledge(
     process_owner, quality_manager, employee, leeds, porto, client_for
 ):
     leeds_form = make_document(
-        process_owner, title="Leeds goods-in form", document_type="form", site=leeds
+        process_owner, title="Leeds goods-in form", document_type="form", sites=[leeds]
     )
     bring_into_force(leeds_form, process_owner, quality_manager)
     PersonFactory(full_name="Porto Pete", roles=[RoleCode.EMPLOYEE], scope_sites=[porto])

@@ -79,7 +79,7 @@ def test_a_refused_file_leaves_no_empty_draft(
 def test_a_file_for_a_document_outside_my_sites_is_not_placed(
     client_for, quality_manager, leeds, porto, django_capture_on_commit_callbacks
 ):
-    there = make_document(quality_manager, title="Porto only", site=porto)
+    there = make_document(quality_manager, title="Porto only", sites=[porto])
     leeds_manager = PersonFactory(scope_sites=[leeds])
     leeds_manager.groups.set(quality_manager.groups.all())
     files = {f"{there.reference}.pdf": pdf("Porto text")}

@@ -40,3 +40,36 @@ def test_a_master_list_row_with_an_unknown_type_is_rejected_naming_the_column(
     assert batch.rejected_count == 1
     assert "Type" in batch.rejected_sample[0]["errors"]
     assert not Document.objects.exists()
+
+
+def test_a_master_list_names_the_sites_each_document_applies_at(
+    client_for, quality_manager, leeds, porto, django_capture_on_commit_callbacks
+):
+    rows = [
+        ["Title", "Type", "Sites"],
+        ["Furnace start-up", "Procedure", f"{leeds.code}; {porto.code}"],
+        ["Quality manual", "Procedure", ""],
+    ]
+    client = client_for(quality_manager)
+    upload(client, django_capture_on_commit_callbacks, csv_bytes(rows), "master.csv", URL)
+    batch = latest_batch()
+    assert batch.rejected_count == 0, batch.rejected_sample
+    commit(client, django_capture_on_commit_callbacks, batch)
+    imported = {d.title: set(d.sites.all()) for d in Document.objects.all()}
+    assert imported == {"Furnace start-up": {leeds, porto}, "Quality manual": set()}
+
+
+def test_a_scoped_person_cannot_import_a_document_for_other_sites_only(
+    client_for, leeds, porto, django_capture_on_commit_callbacks
+):
+    from norma.core.models import RoleCode
+    from tests.factories import PersonFactory
+
+    leeds_manager = PersonFactory(roles=[RoleCode.QUALITY_MANAGER], scope_sites=[leeds])
+    rows = [["Title", "Type", "Sites"], ["Porto furnace", "Procedure", porto.code]]
+    client = client_for(leeds_manager)
+    upload(client, django_capture_on_commit_callbacks, csv_bytes(rows), "master.csv", URL)
+    batch = latest_batch()
+    assert batch.rejected_count == 1
+    assert batch.rejected_sample[0]["errors"] == {"Sites": ["Unknown sites: porto."]}
+    assert not Document.objects.exists()

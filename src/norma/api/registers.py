@@ -35,7 +35,7 @@ def _python_type(field):
             values.append("")  # an optional choice left empty
         return Literal[tuple(values)]
     if isinstance(field, models.ManyToManyField):
-        return list[str]
+        return list[str] if _by_key(field) else list[int]
     if isinstance(field, models.ForeignKey):
         return int
     if isinstance(field, models.DateTimeField):
@@ -47,6 +47,11 @@ def _python_type(field):
     if isinstance(field, models.IntegerField):
         return int
     return str
+
+
+def _by_key(field) -> bool:
+    """Linked records named by a key of their own (clauses), rather than by id."""
+    return any(f.name == "key" for f in field.related_model._meta.concrete_fields)
 
 
 class StrictSchema(Schema):
@@ -104,9 +109,10 @@ def to_api(register, obj) -> dict:
     for field_name in [*register.form_fields, *SERVER_FIELDS]:
         field = obj._meta.get_field(field_name)
         if isinstance(field, models.ManyToManyField):
-            # Clauses by their key (iso9001-2015:4.4), other records (people) by their id.
+            # Clauses by their key (iso9001-2015:4.4), other records (people, sites) by id.
             items = getattr(obj, field_name).all()
-            data[field_name] = [str(getattr(item, "key", item.pk)) for item in items]
+            by_key = _by_key(field)
+            data[field_name] = [item.key if by_key else item.pk for item in items]
         elif isinstance(field, models.ForeignKey):
             data[field_name] = getattr(obj, field.attname)
         else:

@@ -19,6 +19,8 @@ def neutralise(value) -> str:
 def cell_value(obj, name: str) -> str:
     display = getattr(obj, f"get_{name}_display", None)
     value = display() if display else getattr(obj, name)
+    if hasattr(value, "all"):  # a many-to-many column: its items, prefetched, in one cell
+        value = "; ".join(sorted(str(item) for item in value.all()))
     return neutralise(value)
 
 

@@ -6,14 +6,26 @@ generic views in core/views/registers.py and the API in core/api.py do the rest.
 
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from typing import ClassVar
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import path
 
 from norma.core.actions import Action
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """Departments named with their site: the same name often exists at several sites."""
+
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class DepartmentChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = DepartmentChoiceField
 
 
 def is_valid_text(value: str) -> bool:
@@ -51,11 +63,18 @@ class RecordForm(forms.ModelForm):
         limits = {
             "owner": Person.objects.filter(is_active=True),
             "site": sites,
+            "sites": sites,
             "department": departments,
+            "departments": departments,
         }
         for name, queryset in limits.items():
             if name in self.fields:
                 self.fields[name].queryset = queryset
+        for name in ("department", "departments"):
+            if name in self.fields:
+                field = self.fields[name]
+                field.queryset = field.queryset.select_related("site")
+                field.label_from_instance = attrgetter("label")
         for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             if name not in limits and queryset is not None and queryset.model is Person:
@@ -191,6 +210,20 @@ class Register:
         return cls.detail_fields or [f for f in cls.form_fields if f != "clauses"]
 
     @classmethod
+    def prefetch_for_detail(cls) -> list:
+        """The many-to-many fields the detail page shows, read with the record (departments
+        with their site, for their labels)."""
+        lookups = []
+        for name in cls.fields_for_detail():
+            field = cls.model._meta.get_field(name)
+            if field.many_to_many:
+                related = field.related_model.objects.all()
+                if any(f.name == "site" for f in field.related_model._meta.concrete_fields):
+                    related = related.select_related("site")
+                lookups.append(Prefetch(name, queryset=related))
+        return lookups
+
+    @classmethod
     def detail_context(cls, obj, person) -> dict:
         """What a register's own detail template shows beyond the generic page."""
         return {}
@@ -249,7 +282,19 @@ def _make_filter(register) -> type[django_filters.FilterSet]:
     filterset = type(
         f"{register.model.__name__}Filter", (django_filters.FilterSet,), {"Meta": meta}
     )
-    for declared in filterset.base_filters.values():
+    for name, declared in list(filterset.base_filters.items()):
+        if isinstance(declared, django_filters.ModelMultipleChoiceFilter):
+            # One choice, like every other filter: a many-to-many field filters by one of its
+            # items ("documents that apply at Porto").
+            declared = filterset.base_filters[name] = django_filters.ModelChoiceFilter(
+                field_name=name, queryset=declared.queryset, label=declared.label
+            )
+        if name in ("department", "departments"):
+            declared = filterset.base_filters[name] = DepartmentChoiceFilter(
+                field_name=name,
+                queryset=declared.queryset.select_related("site"),
+                label=declared.label,
+            )
         if isinstance(declared, django_filters.ModelChoiceFilter):
             declared.extra["empty_label"] = "Any"
     for name in ("owner", "process"):

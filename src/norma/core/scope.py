@@ -1,8 +1,51 @@
-"""Rights limited by site or department: filter querysets before anything is read."""
+"""Rights limited by site or department: filter querysets before anything is read.
 
+A record is placed at a site and in a department either by one link (`site`, `department`:
+most records) or by several (`sites`, `departments`: a procedure that applies at two sites).
+No link means organisation-wide. A person limited to some sites or departments sees a record
+when it is organisation-wide or when one of its places is one of theirs.
+"""
+
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Exists, OuterRef, Q
+
+KINDS = ("site", "department")
+
+
+def placement_field(model, kind: str):
+    """The field that places records of this model at a site (or in a department), if any."""
+    for name in (kind, f"{kind}s"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation and field.related_model._meta.model_name == kind:
+            return field
+    return None
+
+
+def places_of(obj, kind: str, links: dict | None = None) -> frozenset:
+    """The ids of the sites (or departments) a record is placed at; `links` gives the
+    many-to-many values of a record not saved yet (a form's cleaned data)."""
+    field = placement_field(type(obj), kind)
+    if field is None:
+        return frozenset()
+    if not field.many_to_many:
+        value = getattr(obj, field.attname)
+        return frozenset() if value is None else frozenset({value})
+    if links is not None and field.name in links:
+        return frozenset(item.pk for item in links[field.name] or ())
+    if obj.pk is None:
+        return frozenset()
+    return frozenset(item.pk for item in getattr(obj, field.name).all())
+
+
+def admits(limits: frozenset, places: frozenset) -> bool:
+    """No limit of this kind, an organisation-wide record, or one place in common."""
+    return not limits or not places or bool(limits & places)
 
 
 @dataclass(frozen=True)
@@ -21,28 +64,57 @@ class Scope:
             return cls(unlimited=True)
         return cls(unlimited=False, site_ids=site_ids, department_ids=department_ids)
 
+    @classmethod
+    def for_people(cls, superusers: dict[int, bool]) -> dict[int, "Scope"]:
+        """The scopes of many people at once, in two queries; `superusers` maps each person's
+        id to whether they are a superuser."""
+        from norma.core.models import Person
+
+        limits = {kind: defaultdict(set) for kind in KINDS}
+        for kind in KINDS:
+            through = getattr(Person, f"scope_{kind}s").through
+            rows = through.objects.filter(person_id__in=list(superusers))
+            for person_id, target in rows.values_list("person_id", f"{kind}_id"):
+                limits[kind][person_id].add(target)
+        sites, departments = limits["site"], limits["department"]
+        return {
+            pk: cls(
+                unlimited=is_superuser or not (sites[pk] or departments[pk]),
+                site_ids=frozenset(sites[pk]),
+                department_ids=frozenset(departments[pk]),
+            )
+            for pk, is_superuser in superusers.items()
+        }
+
+    def limits(self, kind: str) -> frozenset:
+        return self.site_ids if kind == "site" else self.department_ids
+
     def filter(self, queryset):
-        """Records with no site (or department) are organisation-wide and visible to all."""
         if self.unlimited:
             return queryset
-        fields = {f.name for f in queryset.model._meta.get_fields()}
-        if self.site_ids and "site" in fields:
-            queryset = queryset.filter(Q(site__isnull=True) | Q(site__in=self.site_ids))
-        if self.department_ids and "department" in fields:
-            queryset = queryset.filter(
-                Q(department__isnull=True) | Q(department__in=self.department_ids)
-            )
+        for kind in KINDS:
+            field = placement_field(queryset.model, kind)
+            if field is not None and self.limits(kind):
+                queryset = queryset.filter(self._condition(field, self.limits(kind)))
         return queryset
 
-    def allows(self, obj) -> bool:
-        if self.unlimited:
-            return True
-        site_id = getattr(obj, "site_id", None)
-        department_id = getattr(obj, "department_id", None)
-        if self.site_ids and site_id is not None and site_id not in self.site_ids:
-            return False
-        return not (
-            self.department_ids
-            and department_id is not None
-            and department_id not in self.department_ids
+    @staticmethod
+    def _condition(field, ids) -> Q:
+        if not field.many_to_many:
+            return Q(**{f"{field.name}__isnull": True}) | Q(**{f"{field.name}__in": ids})
+        # Through-table subqueries rather than a join, so no row comes back twice.
+        links = field.remote_field.through.objects.filter(
+            **{field.m2m_field_name(): OuterRef("pk")}
+        )
+        target = field.m2m_reverse_field_name()
+        return ~Exists(links) | Exists(links.filter(**{f"{target}__in": ids}))
+
+    def allows(self, obj, links: dict | None = None) -> bool:
+        return self.unlimited or all(
+            admits(self.limits(kind), places_of(obj, kind, links)) for kind in KINDS
+        )
+
+    def allows_places(self, site_ids: frozenset, department_ids: frozenset) -> bool:
+        return self.unlimited or (
+            admits(self.site_ids, site_ids) and admits(self.department_ids, department_ids)
         )

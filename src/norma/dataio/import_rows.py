@@ -133,7 +133,7 @@ class RowChecker:
 
     def finish(self, row: CheckedRow, form):
         obj = form.instance
-        if not self.person.scope.allows(obj):
+        if not self.person.scope.allows(obj, links=form.cleaned_data):
             row.errors[ROW] = [
                 "You can only place records in the sites and departments you work in."
             ]

@@ -84,6 +84,9 @@ class DocumentType(models.Model):
         return label
 
 
+WHOLE_ORGANISATION = "Where it applies; empty: the whole organisation."
+
+
 class Document(Record):
     """A controlled document or record (7.5): the identity that its revisions share. Its
     reference is its number, from its type's scheme (assign_reference)."""
@@ -106,6 +109,15 @@ class Document(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="documents",
+    )
+    # Where it applies: none means the whole organisation (see core.scope for who may read it).
+    site = None
+    department = None
+    sites = models.ManyToManyField(
+        "core.Site", blank=True, related_name="documents", help_text=WHOLE_ORGANISATION
+    )
+    departments = models.ManyToManyField(
+        "core.Department", blank=True, related_name="documents", help_text=WHOLE_ORGANISATION
     )
     checklist_item = models.CharField(
         "mandatory documented information",

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from norma.core.models import Person
+from norma.core.scope import KINDS, Scope, places_of
 from norma.documents.models import Acknowledgement, Distribution, Document, Revision
 
 
@@ -32,23 +33,21 @@ def recipients_q(entries) -> Q:
 
 def may_read(document: Document) -> Q:
     """People who may open this document: the right to read documents, and a site and
-    department scope that includes it (the same test as Scope.allows)."""
+    department scope that admits it (core.scope, written as a condition on people)."""
     rights = Q(is_superuser=True) | Q(
         groups__permissions__codename="view_document",
         groups__permissions__content_type__app_label="documents",
     )
     access = Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
     query = Q(is_active=True) & access & rights
-    if document.site_id:
-        query &= (
-            Q(is_superuser=True) | Q(scope_sites__isnull=True) | Q(scope_sites=document.site_id)
-        )
-    if document.department_id:
-        query &= (
-            Q(is_superuser=True)
-            | Q(scope_departments__isnull=True)
-            | Q(scope_departments=document.department_id)
-        )
+    for kind in KINDS:
+        if places := places_of(document, kind):
+            limits = f"scope_{kind}s"
+            query &= (
+                Q(is_superuser=True)
+                | Q(**{f"{limits}__isnull": True})
+                | Q(**{f"{limits}__in": places})
+            )
     return query
 
 
@@ -162,11 +161,12 @@ def overdue_acknowledgements(today=None) -> tuple[int, int]:
             effective_date__lt=window_closed,
             document__status=Document.Status.EFFECTIVE,
             document__archived_at__isnull=True,
-        ).values("pk", "document_id", "document__site_id", "document__department_id")
+        ).values("pk", "document_id")
     }
     if not in_force:
         return 0, 0
     people = People()
+    places = {kind: _places(kind, list(in_force)) for kind in KINDS}
     readers: dict[int, set] = {}
     for entry in Distribution.objects.filter(document_id__in=list(in_force)):
         readers.setdefault(entry.document_id, set()).update(people.reached_by(entry))
@@ -179,13 +179,26 @@ def overdue_acknowledgements(today=None) -> tuple[int, int]:
     late = []
     for document_id, reached in readers.items():
         row = in_force[document_id]
-        allowed = people.may_read(row["document__site_id"], row["document__department_id"])
+        allowed = people.may_read(
+            places["site"].get(document_id, frozenset()),
+            places["department"].get(document_id, frozenset()),
+        )
         late.append(len((reached & allowed) - done.get(row["pk"], set())))
     return sum(late), sum(1 for n in late if n)
 
 
+def _places(kind: str, document_ids: list[int]) -> dict[int, frozenset]:
+    """The sites (or departments) of these documents, in one query."""
+    field = Document._meta.get_field(f"{kind}s")
+    found: dict[int, set] = {}
+    rows = field.remote_field.through.objects.filter(document_id__in=document_ids)
+    for document_id, target in rows.values_list("document_id", f"{kind}_id"):
+        found.setdefault(document_id, set()).add(target)
+    return {pk: frozenset(targets) for pk, targets in found.items()}
+
+
 class People:
-    """Every active person's roles, department, rights and scope, read once (five queries)."""
+    """Every active person's roles, department, rights and scope, read once (four queries)."""
 
     def __init__(self):
         self.groups: dict[tuple, set] = {}
@@ -195,17 +208,8 @@ class People:
             self.groups.setdefault(("person", pk), set()).add(pk)
             self.groups.setdefault(("department", department_id), set()).add(pk)
             self.groups.setdefault(("role", role), set()).add(pk)
-        self.readers = set(Person.objects.filter(may_read(Document())).values_list("pk", flat=True))
-        self.unlimited = set(Person.objects.filter(is_superuser=True).values_list("pk", flat=True))
-        self.sites = self._limits(Person.scope_sites.through, "site_id")
-        self.departments = self._limits(Person.scope_departments.through, "department_id")
-
-    @staticmethod
-    def _limits(through, column) -> dict[int, set]:
-        limits: dict[int, set] = {}
-        for person_id, target in through.objects.values_list("person_id", column):
-            limits.setdefault(person_id, set()).add(target)
-        return limits
+        readers = Person.objects.filter(may_read(Document())).distinct()
+        self.scopes = Scope.for_people(dict(readers.values_list("pk", "is_superuser")))
 
     def reached_by(self, entry) -> set:
         if entry.role:
@@ -214,14 +218,8 @@ class People:
             return self.groups.get(("department", entry.department_id), set())
         return self.groups.get(("person", entry.person_id), set())
 
-    def may_read(self, site_id, department_id) -> set:
-        """Readers whose scope includes a document at this site and department."""
-
-        def within(pk, limits, target):
-            return target is None or pk in self.unlimited or target in limits.get(pk, {target})
-
+    def may_read(self, site_ids: frozenset, department_ids: frozenset) -> set:
+        """Readers whose scope admits a document at these sites and departments."""
         return {
-            pk
-            for pk in self.readers
-            if within(pk, self.sites, site_id) and within(pk, self.departments, department_id)
+            pk for pk, scope in self.scopes.items() if scope.allows_places(site_ids, department_ids)
         }

@@ -37,16 +37,16 @@ class DocumentRegister(Register):
         "owner",
         "due_date",
     ]
-    export_columns = [*list_columns, "process", "site", "department", "checklist_item"]
-    filter_fields = ["status", "document_type", "owner", "process", "site", "department"]
+    export_columns = [*list_columns, "process", "sites", "departments", "checklist_item"]
+    filter_fields = ["status", "document_type", "owner", "process", "sites", "departments"]
     search_fields = ["reference", "title"]
     form_fields = [
         "title",
         "document_type",
         "owner",
         "process",
-        "site",
-        "department",
+        "sites",
+        "departments",
         "checklist_item",
         "review_months",
         "retention_years",
@@ -58,15 +58,15 @@ class DocumentRegister(Register):
     detail_fields = [
         "document_type",
         "process",
-        "site",
-        "department",
+        "sites",
+        "departments",
         "checklist_item",
         "review_months",
         "due_date",
         "retention_years",
         "disposal_method",
     ]
-    select_related = ["owner", "site", "department", "document_type", "process"]
+    select_related = ["owner", "document_type", "process"]
     clause_refs = ["7.5", "7.5.1", "7.5.2", "7.5.3", "7.5.3.1", "7.5.3.2"]
     actions = actions.DOCUMENT_ACTIONS
     detail_template = "documents/document_detail.html"

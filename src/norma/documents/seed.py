@@ -133,14 +133,24 @@ def seed_demo(org):
         david,
         ["8.5.1"],
         process=processes.get("Machining and assembly"),
-        site=org.sites["leeds"],
+        sites=[org.sites["leeds"]],
+        departments=[org.departments[("Production", "leeds")]],
         checklist_item="M2",
     )
     _issue(setup, david, SETUP, "First issue.", james, amira)
     distribute(setup, department=org.departments[("Production", "leeds")].pk)
     actions.AcknowledgeRevision(person("Liam Murphy"), setup).execute()
 
-    nonconforming = create(amira, "procedure", "Control of nonconforming outputs", david, ["8.7"])
+    production = [org.departments[("Production", site)] for site in ("leeds", "porto")]
+    nonconforming = create(
+        amira,
+        "procedure",
+        "Control of nonconforming outputs",
+        david,
+        ["8.7"],
+        sites=list(org.sites.values()),
+        departments=production,
+    )
     actions.StartRevision(amira, nonconforming).execute()
     draft = {"body": "# Control of nonconforming outputs\n\n1. Stop, tag and segregate.\n"}
     actions.EditDraft(amira, nonconforming, data=draft).execute()
@@ -187,6 +197,18 @@ def _text(rng, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
+def _place(documents, places):
+    """Each document at its owner's site and in their department (the links, in bulk)."""
+    for kind, column in (("site", 0), ("department", 1)):
+        links = getattr(Document, f"{kind}s").through
+        rows = [
+            links(document_id=d.pk, **{f"{kind}_id": place[column]})
+            for d, place in zip(documents, places, strict=True)
+            if place[column]
+        ]
+        links.objects.bulk_create(rows, batch_size=BATCH)
+
+
 def seed_scale(org) -> dict[str, int]:
     """About one document per tenth of a person at each scale: 50,000 at large, each with three
     revisions (two superseded, one effective, or obsolete for one document in ten)."""
@@ -204,6 +226,7 @@ def seed_scale(org) -> dict[str, int]:
     plan = [code for code, share in SCALE_SHARE.items() for _ in range(share)]
     kinds = [types[rng.choice(plan)] for _ in range(count)]
     numbers = _reserve_numbers(kinds)
+    owners_place = {p.pk: (p.site_id, p.department_id) for p in owners}
     documents = []
     for i, kind in enumerate(kinds):
         owner = rng.choice(owners)
@@ -216,8 +239,6 @@ def seed_scale(org) -> dict[str, int]:
                 title=f"{kind.name} {i + 1:05d}: {_text(rng, 4)[:-1].lower()}",
                 document_type=kind,
                 owner=owner,
-                site=owner.site,
-                department=owner.department,
                 status=Document.Status.OBSOLETE if obsolete else Document.Status.EFFECTIVE,
                 due_date=None if obsolete or not months else add_months(effective, months),
                 retained_from=effective if obsolete or kind.is_record else None,
@@ -227,6 +248,7 @@ def seed_scale(org) -> dict[str, int]:
     for start in range(0, count, BATCH):
         batch = documents[start : start + BATCH]
         insert_objects(Document, batch)
+        _place(batch, [owners_place[d.owner_id] for d in batch])
         rows, index = [], []
         for document in batch:
             last = Revision.Status.OBSOLETE if document.status == "obsolete" else "effective"

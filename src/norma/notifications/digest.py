@@ -119,25 +119,8 @@ def _role_members(codes: set[str]) -> dict[str, set[int]]:
 
 
 def _scopes(people: dict[int, Person]) -> dict[int, Scope]:
-    """Each person's scope, read for everyone at once (core.scope.Scope, two queries)."""
-    sites, departments = defaultdict(set), defaultdict(set)
-    ids = list(people)
-    for pk, site in Person.scope_sites.through.objects.filter(person_id__in=ids).values_list(
-        "person_id", "site_id"
-    ):
-        sites[pk].add(site)
-    for pk, department in Person.scope_departments.through.objects.filter(
-        person_id__in=ids
-    ).values_list("person_id", "department_id"):
-        departments[pk].add(department)
-    return {
-        pk: Scope(
-            unlimited=person.is_superuser or not (sites[pk] or departments[pk]),
-            site_ids=frozenset(sites[pk]),
-            department_ids=frozenset(departments[pk]),
-        )
-        for pk, person in people.items()
-    }
+    """Each person's scope, read for everyone at once (two queries)."""
+    return Scope.for_people({pk: person.is_superuser for pk, person in people.items()})
 
 
 def _claim(person, today: date, count: int) -> DigestEmail | None:

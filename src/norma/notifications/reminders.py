@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from norma.core.registers import Reminder, registry
+from norma.core.scope import KINDS, placement_field
 from norma.notifications.models import Notification, NotificationKind
 
 BATCH_SIZE = 500
@@ -35,6 +36,13 @@ def create_reminders(today: date | None = None) -> int:
     return Notification.objects.count() - before
 
 
+def _placed_by_one(model, kind: str) -> bool:
+    """A record at one site (department) passes it on to its notifications; one placed at
+    several leaves them organisation-wide, seen by every holder of the role."""
+    field = placement_field(model, kind)
+    return field is not None and not field.many_to_many
+
+
 def notifications_for(register, reminder: Reminder, today: date):
     """The notifications one reminder declaration asks for today (unsaved; duplicates included)."""
     field = reminder.date_field
@@ -46,9 +54,8 @@ def notifications_for(register, reminder: Reminder, today: date):
     # A register may stop reminding once a record is done (e.g. a closed nonconformity).
     if skip := getattr(reminder, "skip_statuses", ()):
         records = records.exclude(status__in=skip)
-    rows = records.values(
-        "reference", "title", "owner_id", "owner__is_active", "site_id", "department_id", field
-    )
+    places = [f"{kind}_id" for kind in KINDS if _placed_by_one(register.model, kind)]
+    rows = records.values("reference", "title", "owner_id", "owner__is_active", *places, field)
     object_type = register.model._meta.label_lower
     detail = register.url_name("detail")
     for row in rows:
@@ -73,8 +80,8 @@ def notifications_for(register, reminder: Reminder, today: date):
             "object_type": object_type,
             "reference": row["reference"],
             "due_date": due,
-            "site_id": row["site_id"],
-            "department_id": row["department_id"],
+            "site_id": row.get("site_id"),
+            "department_id": row.get("department_id"),
         }
         identity = (object_type, row["reference"], field, due, kind, lead)
         if reminder.to_owner and row["owner_id"] and row["owner__is_active"]:

@@ -43,3 +43,9 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        """Its name with its site, for lists where names repeat across sites (read the site
+        with the department: select_related("site"))."""
+        return f"{self.name} · {self.site.name}" if self.site_id else self.name

@@ -23,6 +23,8 @@ def field_value(obj, name):
     """A field's value as a person reads it: choice labels, names, dates, yes/no."""
     display = getattr(obj, f"get_{name}_display", None)
     value = display() if display else getattr(obj, name)
+    if hasattr(value, "all"):  # many-to-many: the items' names
+        value = ", ".join(str(getattr(item, "label", item)) for item in value.all())
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):

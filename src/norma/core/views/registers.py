@@ -39,7 +39,10 @@ class RegisterView(LoginRequiredMixin, View):
 
     def get_object(self, reference):
         # Scope is applied in the queryset: a record outside it is simply not found.
-        return get_object_or_404(self.register.queryset_for(self.request.user), reference=reference)
+        records = self.register.queryset_for(self.request.user)
+        return get_object_or_404(
+            records.prefetch_related(*self.register.prefetch_for_detail()), reference=reference
+        )
 
     def context(self, **extra):
         urls = {
@@ -102,7 +105,8 @@ class RecordExport(RegisterView):
         records = FilteredRecords(self.register, request)
         columns = self.register.columns_for_export()
         name = self.register.slug()
-        rows = records.queryset.iterator(chunk_size=2000)
+        many = {f.name for f in self.register.model._meta.many_to_many} & set(columns)
+        rows = records.queryset.prefetch_related(*many).iterator(chunk_size=2000)
         if request.GET.get("format") == "xlsx":
             return exports.xlsx_response(name, self.register.model, columns, rows)
         return exports.csv_response(name, self.register.model, columns, rows)
