@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from norma.core.scope import KINDS
 from norma.documents.models import Document
 
 LIMIT = 50
@@ -49,11 +50,10 @@ def search(person, text: str, include_obsolete: bool = False, limit: int = LIMIT
     if not terms:
         return []
     scope = person.scope
-    visible = None if scope.unlimited else Document.objects.visible_to(person)
     if connection.vendor == "postgresql":
-        rows = _postgresql(terms, visible, include_obsolete, limit)
+        rows = _postgresql(terms, scope, include_obsolete, limit)
     else:
-        rows = _sqlite(terms, visible, include_obsolete, limit)
+        rows = _sqlite(terms, scope, include_obsolete, limit)
     # Archived documents leave the results here; scope was applied inside the ranked query.
     documents = (
         Document.objects.live()
@@ -67,16 +67,27 @@ def search(person, text: str, include_obsolete: bool = False, limit: int = LIMIT
     ]
 
 
-def _visible_clause(visible, column: str) -> tuple[str, list]:
-    """Limit a scoped person to their sites inside the ranked query, so hidden rows never take
-    a place in the results."""
-    if visible is None:
+def _scope_clause(scope, column: str) -> tuple[str, list]:
+    """Limit a scoped person to the documents that apply at one of their sites (departments),
+    or at none, inside the ranked query: checked on the link tables for each match, so hidden
+    rows never take a place and nobody pays for listing every visible document first."""
+    if scope.unlimited:
         return "", []
-    sql, params = visible.values("pk").query.sql_with_params()
-    return f" AND {column} IN ({sql})", list(params)
+    sql, params = "", []
+    for kind in KINDS:
+        limits = scope.limits(kind)
+        if not limits:
+            continue
+        table = Document._meta.get_field(f"{kind}s").remote_field.through._meta.db_table
+        # Table and column names come from our models; the ids are parameters.
+        linked = f"SELECT 1 FROM {table} l WHERE l.document_id = {column}"  # noqa: S608
+        marks = ", ".join(["%s"] * len(limits))
+        sql += f" AND (NOT EXISTS ({linked}) OR EXISTS ({linked} AND l.{kind}_id IN ({marks})))"
+        params += sorted(limits)
+    return sql, params
 
 
-def _sqlite(terms, visible, include_obsolete, limit):
+def _sqlite(terms, scope, include_obsolete, limit):
     """Documents whose title holds every word come first; then the others whose text does.
 
     The title tier is cheap (few titles match) and usually fills the page, so the costly
@@ -87,35 +98,48 @@ def _sqlite(terms, visible, include_obsolete, limit):
     anywhere = " ".join(phrases)
     # Matched in the title; the words again on their own so the text's snippet marks them too.
     in_titles = " AND ".join(f"title : {phrase}" for phrase in phrases) + f" AND {anywhere}"
-    rows = _sqlite_ranked(in_titles, visible, include_obsolete, limit, exclude=[])
+    rows = _sqlite_ranked(in_titles, scope, include_obsolete, limit, exclude=[])
     rest = _sqlite_ranked(
-        anywhere, visible, include_obsolete, limit - len(rows), [r[0] for r in rows]
+        anywhere, scope, include_obsolete, limit - len(rows), [r[0] for r in rows]
     )
     return rows + rest
 
 
-def _sqlite_ranked(match, visible, include_obsolete, limit, exclude):
-    # "+rowid": without the +, FTS5 runs the whole match once per visible id (minutes at scale).
-    scope_sql, scope_params = _visible_clause(visible, "+rowid")
+RANKED_AT_MOST = 1000  # more matches than this: ranking them all costs more than it tells
+
+
+def _sqlite_ranked(match, scope, include_obsolete, limit, exclude):
+    """The best `limit` matches by bm25, titles weighing eight times the text; a word found in
+    more than RANKED_AT_MOST documents (a type's name in half the titles) lists the newest
+    first instead, which FTS5 reads in index order without ranking every match."""
+    scope_sql, scope_params = _scope_clause(scope, "documents_fts.rowid")
+    # "+rowid" in the exclusions: without the +, FTS5 would run the match once per listed id.
     excluded = f" AND +rowid NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
-    sql = (
-        "SELECT rowid, highlight(documents_fts, 0, %s, %s), "
-        "snippet(documents_fts, 1, %s, %s, ' … ', 24), obsolete "
-        "FROM documents_fts WHERE documents_fts MATCH %s"
-        + ("" if include_obsolete else " AND obsolete = 0")
-        + scope_sql
-        + excluded
-        + " ORDER BY bm25(documents_fts, 8.0, 1.0) LIMIT %s"
+    matches = " FROM documents_fts WHERE documents_fts MATCH %s" + (
+        "" if include_obsolete else " AND obsolete = 0"
     )
-    params = [START, STOP, START, STOP, match, *scope_params, *exclude, limit]
+    where, where_params = matches + scope_sql + excluded, [match, *scope_params, *exclude]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # How common the words are, whoever is asking: counted without the scope's checks.
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid{matches} LIMIT %s)",  # noqa: S608
+            [match, RANKED_AT_MOST + 1],
+        )
+        common = cursor.fetchone()[0] > RANKED_AT_MOST
+        order = "rowid DESC" if common else "bm25(documents_fts, 8.0, 1.0)"
+        cursor.execute(
+            "SELECT rowid, highlight(documents_fts, 0, %s, %s), "
+            "snippet(documents_fts, 1, %s, %s, ' … ', 24), obsolete"
+            + where
+            + f" ORDER BY {order} LIMIT %s",
+            [START, STOP, START, STOP, *where_params, limit],
+        )
         return cursor.fetchall()
 
 
-def _postgresql(terms, visible, include_obsolete, limit):
+def _postgresql(terms, scope, include_obsolete, limit):
     query = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
-    scope_sql, scope_params = _visible_clause(visible, "t.document_id")
+    scope_sql, scope_params = _scope_clause(scope, "t.document_id")
     options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
     sql = (
         "SELECT t.document_id, "
