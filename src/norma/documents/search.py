@@ -90,9 +90,9 @@ def _scope_clause(scope, column: str) -> tuple[str, list]:
 def _sqlite(terms, scope, include_obsolete, limit):
     """Documents whose title holds every word come first; then the others whose text does.
 
-    The title tier is cheap (few titles match) and usually fills the page, so the costly
-    ranking of every body match runs only for what is left. Both queries always run (the
-    second with no room left is empty), so a search costs the same number of queries.
+    The title tier is cheap (few titles match) and often fills the page, so the costly
+    ranking of body matches runs only for what is left. Four queries (a count and the rows,
+    per tier, the second empty when the titles fill the page), whatever the documents.
     """
     phrases = [f'"{w}"' for w in terms[:-1]] + [f'"{terms[-1]}"*']
     anywhere = " ".join(phrases)
@@ -110,17 +110,16 @@ RANKED_AT_MOST = 1000  # more matches than this: ranking them all costs more tha
 
 def _sqlite_ranked(match, scope, include_obsolete, limit, exclude):
     """The best `limit` matches by bm25, titles weighing eight times the text; a word found in
-    more than RANKED_AT_MOST documents (a type's name in half the titles) lists the newest
+    more than RANKED_AT_MOST documents (a type's name, in half the titles) lists the newest
     first instead, which FTS5 reads in index order without ranking every match."""
     scope_sql, scope_params = _scope_clause(scope, "documents_fts.rowid")
-    # "+rowid" in the exclusions: without the +, FTS5 would run the match once per listed id.
+    # "+rowid": without the +, FTS5 would run the match once per listed id.
     excluded = f" AND +rowid NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
     matches = " FROM documents_fts WHERE documents_fts MATCH %s" + (
         "" if include_obsolete else " AND obsolete = 0"
     )
-    where, where_params = matches + scope_sql + excluded, [match, *scope_params, *exclude]
     with connection.cursor() as cursor:
-        # How common the words are, whoever is asking: counted without the scope's checks.
+        # How common the words are, whoever asks: counted without the scope's checks.
         cursor.execute(
             f"SELECT count(*) FROM (SELECT rowid{matches} LIMIT %s)",  # noqa: S608
             [match, RANKED_AT_MOST + 1],
@@ -130,9 +129,11 @@ def _sqlite_ranked(match, scope, include_obsolete, limit, exclude):
         cursor.execute(
             "SELECT rowid, highlight(documents_fts, 0, %s, %s), "
             "snippet(documents_fts, 1, %s, %s, ' … ', 24), obsolete"
-            + where
+            + matches
+            + scope_sql
+            + excluded
             + f" ORDER BY {order} LIMIT %s",
-            [START, STOP, START, STOP, *where_params, limit],
+            [START, STOP, START, STOP, match, *scope_params, *exclude, limit],
         )
         return cursor.fetchall()
 
