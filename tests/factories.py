@@ -120,3 +120,34 @@ def bulk_documents(count: int, sites=(), **fields):
         links = Document.sites.through
         links.objects.bulk_create(links(document=d, site=s) for d in documents for s in sites)
         return documents
+
+
+def make_planning_record(model, defaults: dict):
+    """A maker for a planning register: the real Create action, with the given defaults."""
+
+    def make(actor, **fields):
+        from norma.core.actions import CreateRecord
+
+        data = {key: value() if callable(value) else value for key, value in defaults.items()}
+        return CreateRecord(actor, model, data={**data, **fields}).execute()
+
+    return make
+
+
+def bulk_planning_records(model, prefix: str, defaults: dict):
+    """A bulk inserter for a planning register (query counts at 1,000 rows)."""
+
+    def bulk(count: int, **fields):
+        with acting_as(name="test bulk"):
+            rows = []
+            for i in range(count):
+                data = {k: v() if callable(v) else v for k, v in defaults.items()}
+                row = model(reference=next_reference(prefix, width=5), title=f"Bulk {i}")
+                for key, value in {**data, **fields}.items():
+                    setattr(row, key, value)
+                if hasattr(row, "likelihood"):
+                    row.score = row.likelihood * row.consequence
+                rows.append(row)
+            return model.objects.bulk_create(rows)
+
+    return bulk

@@ -207,6 +207,10 @@ NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
 # Documents: days a reader has to acknowledge a new effective revision.
 NORMA_ACKNOWLEDGE_DAYS = env_int("NORMA_ACKNOWLEDGE_DAYS", 14)
 
+# Risks: the bands of the 5×5 matrix, and the score from which a risk needs actions.
+NORMA_RISK_BANDS = env_str("NORMA_RISK_BANDS", "Low:1-4,Medium:5-9,High:10-16,Critical:20-25")
+NORMA_RISK_ACTION_SCORE = env_int("NORMA_RISK_ACTION_SCORE", 10)
+
 # Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
 NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024
 NORMA_IMPORT_MAX_ROWS = env_int("NORMA_IMPORT_MAX_ROWS", 200_000)

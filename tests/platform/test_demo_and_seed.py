@@ -7,7 +7,7 @@ from django.test import Client
 from norma.core.changelog import verify_chain
 from norma.core.models import Person, RoleCode, Site
 from norma.core.seeding import DEMO_PASSWORD, seed_demo
-from norma.planning.models import Process
+from norma.planning.models import Process, Risk, RiskAction
 
 
 @pytest.fixture
@@ -49,6 +49,8 @@ def test_seed_small_builds_people_and_processes_with_a_log(db, capsys):
     out = capsys.readouterr().out
     assert "people: 100" in out
     assert Person.objects.count() == 100
-    assert Process.objects.count() == 20
+    assert Process.objects.count() == 4  # 200 at the large scale, one per 25 people
+    assert Risk.objects.count() == 200  # two per person
+    assert RiskAction.objects.count() == 67  # one risk in three
     report = verify_chain()
-    assert report.intact and report.checked >= 120
+    assert report.intact and report.checked >= 100 + 4 + 200 + 67

@@ -20,11 +20,23 @@ READ_ALL = [
     "!notifications.*",
 ]
 
+# Context, interested parties and the climate decision are top management's to set (4.1, 4.2);
+# process owners manage the risks of their processes and the actions on them (6.1).
+CONTEXT_MODELS = ["contextissue", "climatedecision", "interestedparty", "partyrequirement"]
+RISK_RIGHTS = [
+    "planning.add_risk",
+    "planning.change_risk",
+    "planning.add_riskaction",
+    "planning.change_riskaction",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
     RoleCode.TOP_MANAGEMENT: [
         *READ_ALL,
         "planning.approve_process",
+        *[f"planning.{verb}_{model}" for verb in ("add", "change") for model in CONTEXT_MODELS],
+        *RISK_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
@@ -34,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_ALL,
         "planning.add_process",
         "planning.change_process",
+        *RISK_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
@@ -43,7 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # The registrar sees the evidence, read-only, and nothing about people or the platform.
     RoleCode.EXTERNAL_AUDITOR: [
         "standards.view_*",
-        "planning.view_process",
+        "planning.view_*",
         "documents.view_document",
     ],
 }

@@ -1,10 +1,12 @@
-"""State changes of processes."""
+"""State changes of processes and of the actions that treat risks."""
+
+from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused
 from norma.core.duties import require_different_people
 from norma.core.models import SignatureMeaning
 from norma.core.signatures import add_signature, confirm_identity
-from norma.planning.models import Process
+from norma.planning.models import Process, RiskAction
 
 
 class ApproveProcess(Action):
@@ -48,3 +50,56 @@ class ReviseProcess(Action):
     def apply(self):
         self.obj.status = Process.Status.DRAFT
         return self.save(self.obj)
+
+
+class CompleteRiskAction(Action):
+    """The owner (or the quality manager) records that a risk action has been carried out."""
+
+    code = "complete"
+    label = "Mark as done"
+    permission = "planning.change_riskaction"
+
+    def check_rules(self):
+        if self.obj.status != RiskAction.Status.OPEN:
+            raise ActionRefused(f"{self.obj.reference} is already done.")
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is archived.")
+
+    def apply(self):
+        self.obj.status = RiskAction.Status.DONE
+        self.obj.completed_on = timezone.localdate()
+        return self.save(self.obj)
+
+
+class EvaluateRiskAction(Action):
+    """Whether a done action worked (6.1.2 b): judged, with the evidence in the reason, by
+    someone other than its owner."""
+
+    reason_required = True
+    permission = "planning.change_riskaction"
+    outcome: str
+
+    def check_rules(self):
+        if self.obj.status != RiskAction.Status.DONE:
+            raise ActionRefused("Only a done action can be evaluated.")
+        if self.obj.effectiveness:
+            judged = self.obj.get_effectiveness_display().lower()
+            raise ActionRefused(f"{self.obj.reference} has been evaluated already: {judged}.")
+        require_different_people(self.obj.owner, self.actor, "verify_own")
+
+    def apply(self):
+        self.obj.effectiveness = self.outcome
+        self.obj.evaluation = self.reason
+        return self.save(self.obj)
+
+
+class JudgeEffective(EvaluateRiskAction):
+    code = "effective"
+    label = "Judge effective"
+    outcome = RiskAction.Effectiveness.EFFECTIVE
+
+
+class JudgeNotEffective(EvaluateRiskAction):
+    code = "not-effective"
+    label = "Judge not effective"
+    outcome = RiskAction.Effectiveness.NOT_EFFECTIVE

@@ -1,7 +1,20 @@
+"""The planning registers: processes, context, interested parties, risks and their actions."""
+
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
-from norma.planning.actions import ApproveProcess, ReviseProcess
-from norma.planning.models import Process
+from norma.planning import actions
+from norma.planning.models import (
+    ClimateDecision,
+    ContextIssue,
+    InterestedParty,
+    PartyRequirement,
+    Process,
+    Risk,
+    RiskAction,
+)
+from norma.planning.scoring import band_expression
+
+REVIEW_DUE = Reminder(date_field="due_date", lead_days=(14, 1), to_owner=True, label="review due")
 
 
 @registry.register
@@ -28,7 +41,7 @@ class ProcessRegister(Register):
         "clauses",
     ]
     clause_refs = ["4.4", "4.4.1", "4.4.2"]
-    actions = [ApproveProcess, ReviseProcess]
+    actions = [actions.ApproveProcess, actions.ReviseProcess]
     reminders = [
         Reminder(
             date_field="due_date",
@@ -38,3 +51,221 @@ class ProcessRegister(Register):
             label="review due",
         )
     ]
+
+
+@registry.register
+class ContextIssueRegister(Register):
+    """4.1: internal and external issues, by SWOT and PESTLE."""
+
+    model = ContextIssue
+    nav_group = "Context and leadership"
+    description = (
+        "Internal and external issues that bear on what the QMS can achieve: strengths, "
+        "weaknesses, opportunities and threats, and the forces behind them."
+    )
+    list_columns = ["reference", "title", "origin", "swot", "pestle", "owner", "status", "due_date"]
+    filter_fields = ["status", "origin", "swot", "pestle", "owner", "site", "department"]
+    search_fields = ["reference", "title", "description", "effect"]
+    form_fields = [
+        "title",
+        "origin",
+        "swot",
+        "pestle",
+        "description",
+        "effect",
+        "owner",
+        "site",
+        "department",
+        "due_date",
+        "clauses",
+    ]
+    clause_refs = ["4.1"]
+    reminders = [REVIEW_DUE]
+    task_label = "Review a context issue"
+
+
+@registry.register
+class ClimateDecisionRegister(Register):
+    """4.1 (Amendment 1:2024): whether climate change is a relevant issue, and why."""
+
+    model = ClimateDecision
+    nav_group = "Context and leadership"
+    description = (
+        "Whether climate change is a relevant issue for the organisation, with the reasoning. "
+        "The latest decision is the one in force; earlier ones stay as history."
+    )
+    list_columns = ["reference", "title", "relevant", "owner", "created_at", "due_date"]
+    filter_fields = ["relevant", "owner"]
+    search_fields = ["reference", "title", "reasoning"]
+    form_fields = ["title", "relevant", "reasoning", "owner", "due_date", "clauses"]
+    clause_refs = ["4.1"]
+    reminders = [REVIEW_DUE]
+    task_label = "Review the climate decision"
+
+
+@registry.register
+class InterestedPartyRegister(Register):
+    """4.2: interested parties; their requirements are a register of their own."""
+
+    model = InterestedParty
+    nav_group = "Context and leadership"
+    description = (
+        "Customers, suppliers, employees, owners, regulators and others, and why they matter."
+    )
+    list_columns = ["reference", "title", "kind", "origin", "owner", "status", "due_date"]
+    filter_fields = ["status", "kind", "origin", "owner"]
+    search_fields = ["reference", "title", "description"]
+    form_fields = ["title", "kind", "origin", "description", "owner", "due_date", "clauses"]
+    clause_refs = ["4.2"]
+    detail_template = "planning/party_detail.html"
+    reminders = [REVIEW_DUE]
+    task_label = "Review an interested party"
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        requirements = PartyRequirementRegister.queryset_for(person).filter(party=obj)
+        return {"requirements": requirements.select_related("owner").order_by("reference")}
+
+
+@registry.register
+class PartyRequirementRegister(Register):
+    """4.2 b: each requirement of an interested party, and whether the QMS addresses it."""
+
+    model = PartyRequirement
+    nav_group = "Context and leadership"
+    description = "What interested parties require, whether the QMS addresses it, and how."
+    list_columns = ["reference", "title", "party", "addressed", "climate_related", "owner"]
+    filter_fields = ["addressed", "party", "climate_related", "status", "owner"]
+    search_fields = ["reference", "title", "how_addressed", "monitoring"]
+    form_fields = [
+        "title",
+        "party",
+        "addressed",
+        "how_addressed",
+        "monitoring",
+        "climate_related",
+        "owner",
+        "clauses",
+    ]
+    select_related = ["owner", "site", "department", "party"]
+    clause_refs = ["4.2"]
+
+
+@registry.register
+class RiskRegister(Register):
+    """6.1: risks and opportunities, scored on the 5×5 matrix before and after treatment."""
+
+    model = Risk
+    nav_group = "Planning"
+    description = (
+        "Risks and opportunities, where they come from, likelihood × consequence (or benefit) "
+        "before and after treatment, and the actions that treat them."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "kind",
+        "process",
+        "score",
+        "band",
+        "residual_score",
+        "owner",
+        "status",
+        "due_date",
+    ]
+    export_columns = [
+        *list_columns,
+        "likelihood",
+        "consequence",
+        "residual_likelihood",
+        "residual_consequence",
+        "context_issue",
+        "interested_party",
+    ]
+    filter_fields = [
+        "status",
+        "kind",
+        "process",
+        "owner",
+        "likelihood",
+        "consequence",
+        "residual_likelihood",
+        "residual_consequence",
+        "site",
+    ]
+    search_fields = ["reference", "title", "description"]
+    form_fields = [
+        "title",
+        "kind",
+        "description",
+        "process",
+        "context_issue",
+        "interested_party",
+        "owner",
+        "site",
+        "department",
+        "likelihood",
+        "consequence",
+        "treatment",
+        "residual_likelihood",
+        "residual_consequence",
+        "due_date",
+        "clauses",
+    ]
+    select_related = ["owner", "site", "department", "process"]
+    clause_refs = ["6.1", "6.1.1", "6.1.2"]
+    detail_template = "planning/risk_detail.html"
+    nav_links = [("Risk heat map", "planning:risk_heat_map", None)]
+    list_links = [("Heat map", "planning:risk_heat_map")]
+    reminders = [REVIEW_DUE]
+    task_label = "Review a risk"
+
+    @classmethod
+    def queryset_for(cls, person):
+        return super().queryset_for(person).annotate(band=band_expression("score"))
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.planning.scoring import band_of, needs_action
+
+        treated = RiskActionRegister.queryset_for(person).filter(risk=obj)
+        return {
+            "risk_actions": treated.select_related("owner").order_by("reference"),
+            "needs_action": needs_action(obj.score),
+            "inherent_band": band_of(obj.score),
+            "residual_band": band_of(obj.residual_score),
+        }
+
+
+@registry.register
+class RiskActionRegister(Register):
+    """6.1.2: actions that treat risks and take up opportunities, and whether they worked."""
+
+    model = RiskAction
+    nav_group = "Planning"
+    description = "Actions on risks and opportunities: who, by when, done, and did it work."
+    list_columns = ["reference", "title", "risk", "owner", "status", "effectiveness", "due_date"]
+    filter_fields = ["status", "effectiveness", "owner"]
+    search_fields = ["reference", "title", "description"]
+    form_fields = ["title", "risk", "description", "owner", "due_date", "clauses"]
+    detail_fields = [
+        "risk",
+        "description",
+        "due_date",
+        "completed_on",
+        "effectiveness",
+        "evaluation",
+    ]
+    select_related = ["owner", "site", "department", "risk"]
+    clause_refs = ["6.1.2"]
+    actions = [actions.CompleteRiskAction, actions.JudgeEffective, actions.JudgeNotEffective]
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(7, 1),
+            to_owner=True,
+            label="action due",
+            skip_statuses=(RiskAction.Status.DONE,),
+        )
+    ]
+    task_label = "Risk action"

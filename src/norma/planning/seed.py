@@ -8,6 +8,7 @@ from norma.core.actions import CreateRecord
 from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
+from norma.planning import seed_risks
 from norma.planning.actions import ApproveProcess
 from norma.planning.models import Process, ProcessType
 from norma.standards.models import Clause
@@ -54,10 +55,11 @@ def seed_demo(org):
         process = CreateRecord(author, Process, data=data).execute()
         if approved:
             ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
+    seed_risks.seed_demo(org, author)
 
 
 def seed_scale(org) -> dict[str, int]:
-    count = len(org.people) // 5
+    count = len(org.people) // 25  # 200 at the large scale
     owners = [p for i, p in enumerate(org.people) if i % 20 == 0] or org.people
     references = reserve_references(Process.reference_prefix, count, width=5)
     processes = []
@@ -79,4 +81,4 @@ def seed_scale(org) -> dict[str, int]:
     record_changes([Change(p, "create", after=snapshot(p, new_rows=True)) for p in processes])
     if org.progress:
         org.progress(f"processes: {len(processes)}")
-    return {"processes": len(processes)}
+    return {"processes": len(processes), **seed_risks.seed_scale(org)}

@@ -179,3 +179,53 @@ def progress_bar(value, total=100, *, title, label="", tone="ok", width=520) -> 
         _text(track_w + 8, 14, percent, size=13, cls="chart-value"),
     ]
     return _svg("progress", width, height, title, text, _join(parts), (title, text, tone))
+
+
+def heat_map(
+    cells: Sequence[Sequence[tuple]],
+    *,
+    title,
+    row_labels: Sequence,
+    column_labels: Sequence,
+    row_title="",
+    column_title="",
+    desc="",
+) -> SafeString:
+    """A grid of counts, rows from the top, each cell (count, fill, link, label): coloured by
+    its band, a link to what it counts, and named for screen readers by its label."""
+    label_w, cell, axis_h = 130, 64, 44
+    width = label_w + cell * len(column_labels) + 4
+    height = cell * len(row_labels) + axis_h
+    parts = []
+    for r, (row_label, row) in enumerate(zip(row_labels, cells, strict=True)):
+        y = r * cell
+        parts.append(_text(label_w - 8, y + cell / 2 + 4, _short(row_label), anchor="end"))
+        for c, (count, fill, link, label) in enumerate(row):
+            x = label_w + c * cell
+            shown = _fmt(_number(count)) if count else ""
+            parts.append(
+                format_html(
+                    '<a href="{}" aria-label="{}">{}{}</a>',
+                    link,
+                    f"{label}: {_fmt(_number(count))}",
+                    _rect(x + 1, y + 1, cell - 2, cell - 2, fill, "chart-cell"),
+                    _text(x + cell / 2, y + cell / 2 + 6, shown, anchor="middle", size=18),
+                )
+            )
+    bottom = cell * len(row_labels)
+    for c, column_label in enumerate(column_labels):
+        x = label_w + c * cell + cell / 2
+        parts.append(_text(x, bottom + 16, _short(column_label)[:14], anchor="middle", size=10))
+    parts.append(
+        _text(
+            label_w + cell * len(column_labels) / 2,
+            bottom + 36,
+            column_title,
+            anchor="middle",
+            fill=MUTED,
+        )
+    )
+    parts.append(_text(4, bottom + 36, row_title, fill=MUTED, size=11))
+    desc = desc or title
+    key = (title, [[cell[:2] for cell in row] for row in cells])
+    return _svg("heat", width, height, title, desc, _join(parts), key)

@@ -205,7 +205,9 @@ class RecordCreate(RecordFormView):
     verb = "add"
 
     def get(self, request):
-        return self.render_form(self.register.form_class()(person=request.user))
+        # A link may fill in fields ("add an action" on a risk names the risk).
+        initial = {k: v for k, v in request.GET.items() if k in self.register.form_fields}
+        return self.render_form(self.register.form_class()(initial=initial, person=request.user))
 
     def post(self, request):
         form = self.register.form_class()(request.POST, person=request.user)

@@ -1,0 +1,32 @@
+"""The planning app's models: processes (4.4), context and interested parties (4.1, 4.2),
+risks and opportunities (6.1)."""
+
+from norma.planning.models.context import (
+    ClimateDecision,
+    ContextIssue,
+    InterestedParty,
+    Origin,
+    PartyKind,
+    PartyRequirement,
+    Pestle,
+    Swot,
+)
+from norma.planning.models.processes import Process, ProcessType
+from norma.planning.models.risks import Consequence, Likelihood, Risk, RiskAction
+
+__all__ = [
+    "ClimateDecision",
+    "Consequence",
+    "ContextIssue",
+    "InterestedParty",
+    "Likelihood",
+    "Origin",
+    "PartyKind",
+    "PartyRequirement",
+    "Pestle",
+    "Process",
+    "ProcessType",
+    "Risk",
+    "RiskAction",
+    "Swot",
+]
