@@ -151,3 +151,23 @@ def bulk_planning_records(model, prefix: str, defaults: dict):
             return model.objects.bulk_create(rows)
 
     return bulk
+
+
+def measure_process(actor, process, value="97", **fields):
+    """A KPI for the process with one result today, through the real actions (4.4.1 c)."""
+    from norma.core.actions import CreateRecord
+    from norma.planning.measuring import RecordMeasurement
+    from norma.planning.models import Kpi
+
+    data = {
+        "title": f"{process.title} on time",
+        "process": process,
+        "unit": "%",
+        "frequency": "monthly",
+        "direction": "higher",
+        "target": 95,
+        **fields,
+    }
+    kpi = CreateRecord(actor, Kpi, data=data).execute()
+    RecordMeasurement(actor, kpi, data={"value": value}).execute()
+    return kpi

@@ -4,7 +4,7 @@ import pytest
 
 from norma.planning.actions import ApproveProcess
 from tests.api import assert_error
-from tests.factories import PASSWORD, make_process
+from tests.factories import PASSWORD, make_process, measure_process
 
 STANDARDS = "/api/v1/standards/"
 CLAUSES = "/api/v1/standards/iso9001-2015/clauses/"
@@ -123,6 +123,8 @@ def test_clause_4_4_1_turns_met_once_an_approved_process_with_an_owner_exists(
     process = make_process(process_owner, title="Sales", owner=process_owner)
     assert clause_status(api, "4.4.1") == "partly_met"  # defined and owned, not approved
     ApproveProcess(top_manager, process, data={"password": PASSWORD}).execute()
+    assert clause_status(api, "4.4.1") == "partly_met"  # approved, not yet measured
+    measure_process(process_owner, process)
     assert clause_status(api, "4.4.1") == "met"
     assert clause_status(api, "4.4") == "met"
 
@@ -146,7 +148,8 @@ def test_readiness_score_rises_when_the_missing_clause_is_met(
     assert before["score"] == round(100 / assessed)
     process = make_process(process_owner, title="Sales", owner=process_owner)
     ApproveProcess(top_manager, process, data={"password": PASSWORD}).execute()
+    measure_process(process_owner, process)  # 4.4.1 c; it also meets 9.1.1
     report = api.get(READINESS).json()
-    assert report["score"] == round(200 / assessed)
-    assert report["counts"]["met"] == 2
-    assert report["counts"]["missing"] == before["counts"]["missing"] - 1
+    assert report["score"] == round(300 / assessed)
+    assert report["counts"]["met"] == 3
+    assert report["counts"]["missing"] == before["counts"]["missing"] - 2

@@ -18,7 +18,10 @@ from norma.standards.readiness import evaluate
 from tests.factories import make_process
 from tests.reports import fake_render, pdf_text
 
-FINDING = "0 of 1 processes have an owner and are approved."
+FINDING = (
+    "0 of 1 processes have an owner and are approved. "
+    "0 of 1 processes have a KPI; 0 were measured in their last period."
+)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from norma.core.models import RoleCode
 from norma.planning.actions import ApproveProcess
 from norma.standards.models import Clause
 from tests.conftest import PERSONAS
-from tests.factories import PASSWORD, PersonFactory, make_process
+from tests.factories import PASSWORD, PersonFactory, make_process, measure_process
 
 EVERYONE = set(PERSONAS)
 READERS = EVERYONE - {"nobody"}
@@ -168,6 +168,7 @@ def test_readiness_gap_closes_when_the_process_is_approved(
 ):
     process = make_process(quality_manager, title="Sales", owner=process_owner)
     ApproveProcess(top_manager, process, data={"password": PASSWORD}).execute()
+    measure_process(process_owner, process)
     page = client_for(employee).get("/standards/readiness/").content.decode()
     gaps = page.split("Gaps to close", 1)[1].split("Clause by clause", 1)[0]
     assert "4.4.1" not in gaps

@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db.models import Prefetch, Q
 from django.urls import path
+from django.utils.text import capfirst
 
 from norma.core.actions import Action
 
@@ -158,7 +159,7 @@ class Register:
 
     @classmethod
     def title(cls) -> str:
-        return str(cls.model._meta.verbose_name_plural).capitalize()
+        return capfirst(str(cls.model._meta.verbose_name_plural))  # "KPIs" stays "KPIs"
 
     @classmethod
     def url_name(cls, role: str) -> str:

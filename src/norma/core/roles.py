@@ -29,6 +29,9 @@ RISK_RIGHTS = [
     "planning.add_riskaction",
     "planning.change_riskaction",
 ]
+# KPIs are the process owners' to define and measure; objectives are top management's (6.2).
+KPI_RIGHTS = ["planning.add_kpi", "planning.change_kpi", "planning.add_measurement"]
+OBJECTIVE_RIGHTS = ["planning.add_objective", "planning.change_objective"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
@@ -37,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "planning.approve_process",
         *[f"planning.{verb}_{model}" for verb in ("add", "change") for model in CONTEXT_MODELS],
         *RISK_RIGHTS,
+        *KPI_RIGHTS,
+        *OBJECTIVE_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
@@ -47,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "planning.add_process",
         "planning.change_process",
         *RISK_RIGHTS,
+        *KPI_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",

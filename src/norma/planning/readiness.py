@@ -1,5 +1,6 @@
 """Clause checks for the planning app."""
 
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,14 +8,19 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from norma.planning.measuring import latest_value
 from norma.planning.models import (
     ClimateDecision,
     ContextIssue,
     InterestedParty,
+    Kpi,
+    Measurement,
+    Objective,
     PartyRequirement,
     Process,
     Risk,
     RiskAction,
+    Standing,
 )
 from norma.standards.readiness import CheckResult, Evidence, Status, clause_check
 
@@ -42,6 +48,11 @@ def processes_defined_and_owned(person):
         f"{approved} of {total} processes have an owner and are approved.",
         evidence,
     )
+
+
+def _n(count: int, one: str, many: str) -> str:
+    """'1 requirement is', '3 requirements are'."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def _list(register_name: str, label: str) -> Evidence:
@@ -113,7 +124,9 @@ def interested_parties_understood(person):
     if counts["without"]:
         gaps.append(f"{counts['without']} of {counts['total']} parties have no requirements")
     if open_requirements:
-        gaps.append(f"{open_requirements} requirements are not addressed yet")
+        gaps.append(
+            _n(open_requirements, "requirement is", "requirements are") + " not addressed yet"
+        )
     if gaps:
         return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
     return CheckResult(
@@ -150,14 +163,122 @@ def risks_addressed(person):
         return CheckResult(Status.MISSING, "No risks or opportunities are assessed.", evidence)
     gaps = []
     if counts["untreated"]:
-        gaps.append(f"{counts['untreated']} risks scoring {threshold} or more have no action")
+        gaps.append(
+            _n(counts["untreated"], "risk scoring", "risks scoring")
+            + f" {threshold} or more "
+            + ("has" if counts["untreated"] == 1 else "have")
+            + " no action"
+        )
     if unevaluated:
-        gaps.append(f"{unevaluated} actions carried out are not evaluated for effectiveness")
+        gaps.append(
+            _n(unevaluated, "action carried out is", "actions carried out are")
+            + " not evaluated for effectiveness"
+        )
     if gaps:
         return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
     return CheckResult(
         Status.MET,
         f"{counts['total']} open risks and opportunities are assessed; those scoring "
         f"{threshold} or more have actions, and every action carried out was evaluated.",
+        evidence,
+    )
+
+
+def _measured_in_period():
+    """KPIs with a result, and their next one not yet overdue: measured in their last period."""
+    today = timezone.localdate()
+    return Kpi.objects.live().filter(
+        status=Kpi.Status.ACTIVE,
+        due_date__gte=today,
+        pk__in=Measurement.objects.values("kpi_id"),
+    )
+
+
+@clause_check("4.4.1")
+def processes_measured(person):
+    """4.4.1 c: each process has at least one KPI, measured in its last period."""
+    processes = Process.objects.live()
+    counts = processes.aggregate(
+        total=Count("pk"),
+        with_kpi=Count("pk", filter=Q(pk__in=Kpi.objects.live().values("process_id"))),
+        measured=Count("pk", filter=Q(pk__in=_measured_in_period().values("process_id"))),
+    )
+    evidence = [_list("kpi", "KPIs")]
+    if not counts["total"]:
+        return CheckResult(Status.MISSING, "No processes, so nothing is measured.", evidence)
+    if counts["measured"] == counts["total"]:
+        return CheckResult(
+            Status.MET,
+            f"Every process has a KPI measured in its last period ({counts['total']}).",
+            evidence,
+        )
+    return CheckResult(
+        Status.PARTLY_MET,
+        f"{counts['with_kpi']} of {counts['total']} processes have a KPI; "
+        f"{counts['measured']} were measured in their last period.",
+        evidence,
+    )
+
+
+@clause_check("6.2")
+def objectives_set(person):
+    """6.2: objectives are measurable (a KPI measures them), planned (what, who, by when, how
+    evaluated) and measured; how they stand is reported, not judged."""
+    objectives = list(
+        Objective.objects.live()
+        .filter(status=Objective.Status.ACTIVE)
+        .annotate(latest_value=latest_value("kpi"))
+    )
+    evidence = [_list("objective", f"Quality objectives ({len(objectives)})")]
+    if not objectives:
+        return CheckResult(Status.MISSING, "No quality objectives are being pursued.", evidence)
+    unplanned = [
+        o for o in objectives if not (o.plan and o.owner_id and o.due_date and o.evaluation)
+    ]
+    unmeasured = [o for o in objectives if o.latest_value is None]
+    gaps = []
+    if unplanned:
+        gaps.append(
+            _n(len(unplanned), "objective lacks", "objectives lack")
+            + " a plan, an owner, a deadline or how it is evaluated"
+        )
+    if unmeasured:
+        gaps.append(_n(len(unmeasured), "objective has", "objectives have") + " no result yet")
+    if gaps:
+        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+    today = timezone.localdate()
+    standings = Counter(Standing(o.standing(o.latest_value, today)).label for o in objectives)
+    summary = ", ".join(f"{n} {label.lower()}" for label, n in sorted(standings.items()))
+    return CheckResult(
+        Status.MET,
+        f"{len(objectives)} objectives are planned and measured: {summary}.",
+        evidence,
+    )
+
+
+@clause_check("9.1.1")
+def results_retained(person):
+    """9.1.1: what is monitored is measured on schedule, and the results are kept."""
+    kpis = Kpi.objects.live().filter(status=Kpi.Status.ACTIVE)
+    today = timezone.localdate()
+    counts = kpis.aggregate(
+        total=Count("pk"),
+        unmeasured=Count("pk", filter=~Q(pk__in=Measurement.objects.values("kpi_id"))),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+    )
+    results = Measurement.objects.filter(kpi__in=kpis).count()
+    evidence = [_list("kpi", f"KPIs ({counts['total']})")]
+    if not counts["total"]:
+        return CheckResult(Status.MISSING, "Nothing is monitored or measured yet.", evidence)
+    gaps = []
+    if counts["unmeasured"]:
+        gaps.append(_n(counts["unmeasured"], "KPI has", "KPIs have") + " no result yet")
+    if counts["overdue"]:
+        gaps.append(_n(counts["overdue"], "KPI is", "KPIs are") + " overdue for a measurement")
+    if gaps:
+        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+    return CheckResult(
+        Status.MET,
+        f"{counts['total']} KPIs are measured on schedule; {results:,} results are kept.",
         evidence,
     )

@@ -3,10 +3,13 @@
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
 from norma.planning import actions
+from norma.planning.measuring import latest_value
 from norma.planning.models import (
     ClimateDecision,
     ContextIssue,
     InterestedParty,
+    Kpi,
+    Objective,
     PartyRequirement,
     Process,
     Risk,
@@ -269,3 +272,137 @@ class RiskActionRegister(Register):
         )
     ]
     task_label = "Risk action"
+
+
+@registry.register
+class KpiRegister(Register):
+    """9.1.1: what is measured, how often, against which target; the results come in by
+    hand, from a file or through the API."""
+
+    model = Kpi
+    nav_group = "Performance evaluation"
+    description = (
+        "Key performance indicators of the processes: their targets, how often they are "
+        "measured, and where they stand now."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "process",
+        "latest_value",
+        "unit",
+        "target",
+        "performance",
+        "owner",
+        "due_date",
+    ]
+    export_columns = [*list_columns, "frequency", "direction", "threshold", "definition"]
+    filter_fields = ["status", "process", "frequency", "owner", "site"]
+    search_fields = ["reference", "title", "definition"]
+    form_fields = [
+        "title",
+        "process",
+        "definition",
+        "unit",
+        "frequency",
+        "direction",
+        "target",
+        "threshold",
+        "owner",
+        "site",
+        "department",
+        "due_date",
+        "clauses",
+    ]
+    select_related = ["owner", "site", "department", "process"]
+    clause_refs = ["9.1.1", "9.1.3"]
+    detail_template = "planning/kpi_detail.html"
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(3,),
+            to_owner=True,
+            label="measurement due",
+            skip_statuses=(Kpi.Status.RETIRED,),
+        )
+    ]
+    task_label = "Measure"
+
+    @classmethod
+    def slug(cls) -> str:
+        return "kpis"
+
+    @classmethod
+    def queryset_for(cls, person):
+        return super().queryset_for(person).annotate(latest_value=latest_value())
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.planning.views import kpi_context
+
+        return kpi_context(obj, person)
+
+
+@registry.register
+class ObjectiveRegister(Register):
+    """6.2: quality objectives, measurable and planned, and how each stands today."""
+
+    model = Objective
+    nav_group = "Planning"
+    description = (
+        "Quality objectives: a measurable target, the plan to reach it, who and by when, and "
+        "where each stands from its KPI's latest measurement."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "target",
+        "unit",
+        "latest_value",
+        "performance",
+        "owner",
+        "status",
+        "due_date",
+    ]
+    export_columns = [*list_columns, "baseline", "direction", "kpi", "plan", "evaluation"]
+    filter_fields = ["status", "owner", "kpi", "site"]
+    search_fields = ["reference", "title", "plan"]
+    form_fields = [
+        "title",
+        "kpi",
+        "unit",
+        "baseline",
+        "target",
+        "direction",
+        "plan",
+        "resources",
+        "evaluation",
+        "owner",
+        "site",
+        "department",
+        "due_date",
+        "clauses",
+    ]
+    select_related = ["owner", "site", "department", "kpi"]
+    clause_refs = ["6.2", "6.2.1", "6.2.2"]
+    detail_template = "planning/objective_detail.html"
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(30, 7),
+            to_owner=True,
+            label="deadline",
+            skip_statuses=(Objective.Status.ACHIEVED, Objective.Status.ABANDONED),
+        )
+    ]
+    task_label = "Objective deadline"
+
+    @classmethod
+    def queryset_for(cls, person):
+        return super().queryset_for(person).annotate(latest_value=latest_value("kpi"))
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.planning.views import objective_context
+
+        return objective_context(obj, person)

@@ -8,7 +8,7 @@ from norma.core.actions import CreateRecord
 from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
-from norma.planning import seed_risks
+from norma.planning import seed_measures, seed_risks
 from norma.planning.actions import ApproveProcess
 from norma.planning.models import Process, ProcessType
 from norma.standards.models import Clause
@@ -56,6 +56,7 @@ def seed_demo(org):
         if approved:
             ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
     seed_risks.seed_demo(org, author)
+    seed_measures.seed_demo(org, author)
 
 
 def seed_scale(org) -> dict[str, int]:
@@ -81,4 +82,8 @@ def seed_scale(org) -> dict[str, int]:
     record_changes([Change(p, "create", after=snapshot(p, new_rows=True)) for p in processes])
     if org.progress:
         org.progress(f"processes: {len(processes)}")
-    return {"processes": len(processes), **seed_risks.seed_scale(org)}
+    return {
+        "processes": len(processes),
+        **seed_risks.seed_scale(org),
+        **seed_measures.seed_scale(org),
+    }

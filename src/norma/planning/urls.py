@@ -1,15 +1,15 @@
 from django.urls import path
 
-from norma.planning import registers, views
+from norma.core.registers import registry
+from norma.planning import registers, views  # noqa: F401  (registers declare themselves)
 
 app_name = "planning"
 urlpatterns = [
     path("risks/heat-map/", views.risk_heat_map, name="risk_heat_map"),
-    *registers.ProcessRegister.urls(),
-    *registers.ContextIssueRegister.urls(),
-    *registers.ClimateDecisionRegister.urls(),
-    *registers.InterestedPartyRegister.urls(),
-    *registers.PartyRequirementRegister.urls(),
-    *registers.RiskRegister.urls(),
-    *registers.RiskActionRegister.urls(),
+    *(
+        url
+        for register in registry
+        if register.app_label() == "planning"
+        for url in register.urls()
+    ),
 ]

@@ -1,17 +1,25 @@
-"""The risk heat map: open risks (or opportunities) on the 5×5 matrix, before and after
-treatment, each cell a link to the risks it counts."""
+"""Pages of the planning app beyond its registers: the risk heat map (open risks on the 5×5
+matrix before and after treatment, each cell a link to what it counts), and what the KPI and
+objective pages show besides their fields (trends, latest results, standing)."""
+
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
-from norma.planning.models import Consequence, Likelihood, Risk
-from norma.planning.registers import RiskRegister
+from norma.planning.measuring import RecordMeasurement, series
+from norma.planning.models import Consequence, Likelihood, Risk, Standing
+from norma.planning.registers import ObjectiveRegister, RiskRegister
 from norma.planning.scoring import SCALE, band_of, bands
-from norma.reports.charts import heat_map
+from norma.reports.charts import heat_map, line_chart
+
+LATEST_SHOWN = 20
+PLURALS = [(Risk.Kind.RISK, "risks"), (Risk.Kind.OPPORTUNITY, "opportunities")]
 
 
 def _counts(risks, likelihood: str, consequence: str) -> dict[tuple[int, int], int]:
@@ -69,12 +77,62 @@ def risk_heat_map(request):
         total, cells = matrix(risks, kind, residual)
         svg = heat_map(
             cells,
-            title=f"{heading}: {total} open {Risk.Kind(kind).label.lower()}s",
+            title=f"{heading}: {total} open {dict(PLURALS)[kind]}",
             row_labels=[Likelihood(v).label for v in reversed(SCALE)],
             column_labels=[Consequence(v).label for v in SCALE],
             row_title="↑ likelihood",
             column_title=f"{measure} →",
         )
         maps.append((heading, total, svg))
-    context = {"maps": maps, "kind": kind, "kinds": Risk.Kind.choices, "bands": bands()}
+    kinds = [(Risk.Kind.RISK, "Risks"), (Risk.Kind.OPPORTUNITY, "Opportunities")]
+    context = {"maps": maps, "kind": kind, "kinds": kinds, "bands": bands()}
     return render(request, "planning/risk_heat_map.html", context)
+
+
+CHART_YEARS = 5
+
+
+def _since():
+    return timezone.now() - timedelta(days=round(365.25 * CHART_YEARS))
+
+
+def kpi_context(kpi, person) -> dict:
+    """The trend with its target and alert lines, the latest results, the objectives it
+    measures, and the form to add a result (a fixed number of queries)."""
+    lines = [("target", kpi.target, "ok")]
+    if kpi.threshold is not None:
+        lines.append(("alert", kpi.threshold, "bad"))
+    chart = line_chart(
+        series(kpi, _since()),
+        title=f"{kpi.title}, last {CHART_YEARS} years ({kpi.unit})",
+        unit=f" {kpi.unit}",
+        lines=lines,
+    )
+    objectives = ObjectiveRegister.queryset_for(person).filter(kpi=kpi).select_related("owner")
+    return {
+        "chart": chart,
+        "latest": kpi.measurements.select_related("entered_by").order_by("-measured_at", "-pk")[
+            :LATEST_SHOWN
+        ],
+        "objectives": objectives,
+        "can_measure": RecordMeasurement(person, kpi).is_allowed(),
+        "standing": Standing(kpi.standing(getattr(kpi, "latest_value", None))),
+    }
+
+
+def objective_context(objective, person) -> dict:
+    """Where the objective stands, and its KPI's trend against the objective's own target."""
+    value = getattr(objective, "latest_value", None)
+    standing = Standing(objective.standing(value, timezone.localdate()))
+    chart = None
+    if objective.kpi_id:
+        lines = [("target", objective.target, "ok")]
+        if objective.baseline is not None:
+            lines.append(("baseline", objective.baseline, "neutral"))
+        chart = line_chart(
+            series(objective.kpi, _since()),
+            title=f"{objective.kpi.title} ({objective.unit})",
+            unit=f" {objective.unit}",
+            lines=lines,
+        )
+    return {"chart": chart, "standing": standing, "latest_value": value}

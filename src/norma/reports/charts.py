@@ -229,3 +229,102 @@ def heat_map(
     desc = desc or title
     key = (title, [[cell[:2] for cell in row] for row in cells])
     return _svg("heat", width, height, title, desc, _join(parts), key)
+
+
+def line_chart(
+    points: Sequence[tuple],
+    *,
+    title,
+    unit="",
+    lines: Sequence[tuple] = (),
+    desc="",
+    width=640,
+    height=220,
+) -> SafeString:
+    """Values over time: (moment, value) points joined by a line, with horizontal reference
+    lines (label, value, tone) such as a target, and the first and last dates below."""
+    pad_l, pad_r, pad_t, pad_b = 56, 12, 10, 28
+    values = [float(v) for _, v in points] + [float(v) for _, v, _ in lines]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if high == low:
+        low, high = low - 1, high + 1
+    span = high - low
+    low, high = low - span * 0.08, high + span * 0.08
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    times = [moment.timestamp() for moment, _ in points]
+    first, last = (min(times), max(times)) if times else (0.0, 1.0)
+
+    def x(t: float) -> float:
+        return pad_l + (plot_w * (t - first) / (last - first) if last > first else plot_w / 2)
+
+    def y(v: float) -> float:
+        return pad_t + plot_h * (1 - (v - low) / (high - low))
+
+    parts = [_rect(pad_l, pad_t, plot_w, plot_h, "#fbfcfe", "chart-plot")]
+    for label, value, tone in lines:
+        level = y(float(value))
+        parts += [
+            format_html(
+                '<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" '
+                'stroke-width="1.5" stroke-dasharray="6 4"/>',
+                _fmt(pad_l),
+                _fmt(level),
+                _fmt(pad_l + plot_w),
+                _fmt(level),
+                _tone(tone),
+            ),
+            _text(
+                pad_l - 4,
+                level + 4,
+                f"{_fmt(float(value))}",
+                anchor="end",
+                size=10,
+                fill=_tone(tone),
+            ),
+            _text(pad_l + plot_w - 2, level - 4, label, anchor="end", size=10, fill=_tone(tone)),
+        ]
+    if points:
+        path = " ".join(
+            f"{_fmt(x(t))},{_fmt(y(float(v)))}" for t, (_, v) in zip(times, points, strict=True)
+        )
+        parts.append(
+            format_html(
+                '<polyline class="chart-line" points="{}" fill="none" stroke="{}" '
+                'stroke-width="2"/>',
+                path,
+                TONES["brand"],
+            )
+        )
+        if len(points) <= 60:  # dots while they can still be told apart
+            parts += [
+                format_html(
+                    '<circle class="chart-point" cx="{}" cy="{}" r="2.5" fill="{}"/>',
+                    _fmt(x(t)),
+                    _fmt(y(float(v))),
+                    TONES["brand"],
+                )
+                for t, (_, v) in zip(times, points, strict=True)
+            ]
+        start, end = points[0][0], points[-1][0]
+        parts += [
+            _text(pad_l, height - 8, f"{start:%Y-%m-%d}", size=10, fill=MUTED),
+            _text(pad_l + plot_w, height - 8, f"{end:%Y-%m-%d}", anchor="end", size=10, fill=MUTED),
+        ]
+    parts += [
+        _text(pad_l - 4, pad_t + 10, _fmt(high), anchor="end", size=10, fill=MUTED),
+        _text(pad_l - 4, pad_t + plot_h, _fmt(low), anchor="end", size=10, fill=MUTED),
+    ]
+    if not desc and points:
+        latest = points[-1]
+        desc = (
+            f"{len(points)} values from {points[0][0]:%Y-%m-%d} to {latest[0]:%Y-%m-%d}; "
+            f"latest {_fmt(float(latest[1]))}{unit}"
+            + "".join(f"; {label} {_fmt(float(value))}{unit}" for label, value, _ in lines)
+        )
+    key = (
+        title,
+        unit,
+        [(t, float(v)) for t, (_, v) in zip(times, points, strict=True)],
+        list(lines),
+    )
+    return _svg("line", width, height, title, desc or "No values yet.", _join(parts), key)

@@ -1,6 +1,7 @@
 """Template helpers shared by every register page."""
 
 import datetime
+from decimal import Decimal
 
 from django import template
 from django.urls import reverse
@@ -33,7 +34,18 @@ def field_value(obj, name):
         return formats.date_format(value, "Y-m-d H:i")
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return number(value)
     return value
+
+
+@register.filter
+def number(value):
+    """A decimal as people write it: 95, 92.9, 0.0125 (no trailing zeros, no exponent)."""
+    if value is None or value == "":
+        return "—"
+    text = format(Decimal(value).normalize(), "f")
+    return text
 
 
 @register.filter

@@ -1,5 +1,5 @@
 """The planning app's models: processes (4.4), context and interested parties (4.1, 4.2),
-risks and opportunities (6.1)."""
+risks and opportunities (6.1), KPIs and objectives (9.1.1, 6.2)."""
 
 from norma.planning.models.context import (
     ClimateDecision,
@@ -11,6 +11,14 @@ from norma.planning.models.context import (
     Pestle,
     Swot,
 )
+from norma.planning.models.measures import (
+    Direction,
+    Frequency,
+    Kpi,
+    Measurement,
+    Objective,
+    Standing,
+)
 from norma.planning.models.processes import Process, ProcessType
 from norma.planning.models.risks import Consequence, Likelihood, Risk, RiskAction
 
@@ -18,8 +26,13 @@ __all__ = [
     "ClimateDecision",
     "Consequence",
     "ContextIssue",
+    "Direction",
+    "Frequency",
     "InterestedParty",
+    "Kpi",
     "Likelihood",
+    "Measurement",
+    "Objective",
     "Origin",
     "PartyKind",
     "PartyRequirement",
@@ -28,5 +41,6 @@ __all__ = [
     "ProcessType",
     "Risk",
     "RiskAction",
+    "Standing",
     "Swot",
 ]
