@@ -46,6 +46,8 @@ def _python_type(field):
         return bool
     if isinstance(field, models.IntegerField):
         return int
+    if isinstance(field, models.DecimalField):
+        return float  # a JSON number; the form keeps the field's own digits
     return str
 
 

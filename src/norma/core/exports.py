@@ -5,6 +5,7 @@ import io
 
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.text import capfirst
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,7 +28,7 @@ def cell_value(obj, name: str) -> str:
 def column_title(model, name: str) -> str:
     """A field's verbose name, or for a computed column (an annotation) its name in words."""
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(model._meta.get_field(name).verbose_name))  # "PESTLE" stays
     except FieldDoesNotExist:
         return name.replace("_", " ").capitalize()
 

@@ -10,7 +10,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from norma.api.registers import StrictSchema
 from norma.planning.measuring import RecordMeasurement
@@ -80,12 +80,15 @@ def push_measurement(request, reference: str, payload: MeasurementIn):
     kpi = KpiRegister.queryset_for(request.user).get(pk=kpi.pk)
     today = timezone.localdate()
     objectives = ObjectiveRegister.queryset_for(request.user).filter(kpi=kpi)
-    return 201, {
-        "measurement": _out(action.measurement),
-        "kpi": {"reference": kpi.reference, "standing": kpi.standing(kpi.latest_value)},
-        "next_due": kpi.due_date,
-        "objectives": [
-            {"reference": o.reference, "standing": o.standing(o.latest_value, today)}
-            for o in objectives.order_by("reference")
-        ],
-    }
+    return Status(
+        201,
+        {
+            "measurement": _out(action.measurement),
+            "kpi": {"reference": kpi.reference, "standing": kpi.standing(kpi.latest_value)},
+            "next_due": kpi.due_date,
+            "objectives": [
+                {"reference": o.reference, "standing": o.standing(o.latest_value, today)}
+                for o in objectives.order_by("reference")
+            ],
+        },
+    )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from norma.planning.measuring import latest_value
 from norma.planning.models import (
@@ -50,6 +51,11 @@ def processes_defined_and_owned(person):
     )
 
 
+def _sentence(gaps: list[str]) -> str:
+    """'1 KPI has no result yet; …' — the first letter raised, nothing else lowered."""
+    return capfirst("; ".join(gaps)) + "."
+
+
 def _n(count: int, one: str, many: str) -> str:
     """'1 requirement is', '3 requirements are'."""
     return f"{count} {one if count == 1 else many}"
@@ -86,7 +92,7 @@ def context_understood(person):
     if decision is None:
         gaps.append("there is no decision on whether climate change is a relevant issue")
     if gaps:
-        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
     verdict = "relevant" if decision.relevant == ClimateDecision.Relevant.YES else "not relevant"
     return CheckResult(
         Status.MET,
@@ -128,7 +134,7 @@ def interested_parties_understood(person):
             _n(open_requirements, "requirement is", "requirements are") + " not addressed yet"
         )
     if gaps:
-        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
     return CheckResult(
         Status.MET,
         f"{counts['total']} interested parties, each with its requirements addressed or "
@@ -175,7 +181,7 @@ def risks_addressed(person):
             + " not evaluated for effectiveness"
         )
     if gaps:
-        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
     return CheckResult(
         Status.MET,
         f"{counts['total']} open risks and opportunities are assessed; those scoring "
@@ -245,7 +251,7 @@ def objectives_set(person):
     if unmeasured:
         gaps.append(_n(len(unmeasured), "objective has", "objectives have") + " no result yet")
     if gaps:
-        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
     today = timezone.localdate()
     standings = Counter(Standing(o.standing(o.latest_value, today)).label for o in objectives)
     summary = ", ".join(f"{n} {label.lower()}" for label, n in sorted(standings.items()))
@@ -276,9 +282,12 @@ def results_retained(person):
     if counts["overdue"]:
         gaps.append(_n(counts["overdue"], "KPI is", "KPIs are") + " overdue for a measurement")
     if gaps:
-        return CheckResult(Status.PARTLY_MET, "; ".join(gaps).capitalize() + ".", evidence)
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
     return CheckResult(
         Status.MET,
-        f"{counts['total']} KPIs are measured on schedule; {results:,} results are kept.",
+        _n(counts["total"], "KPI is", "KPIs are")
+        + f" measured on schedule; {results:,} "
+        + ("result is" if results == 1 else "results are")
+        + " kept.",
         evidence,
     )

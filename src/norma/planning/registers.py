@@ -3,7 +3,7 @@
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
 from norma.planning import actions
-from norma.planning.measuring import latest_value
+from norma.planning.measuring import RecordMeasurement, latest_value
 from norma.planning.models import (
     ClimateDecision,
     ContextIssue,
@@ -37,13 +37,28 @@ class ProcessRegister(Register):
         "site",
         "department",
         "purpose",
+        "suppliers",
         "inputs",
         "outputs",
+        "customers",
+        "hands_over_to",
         "criteria",
+        "resources",
         "due_date",
         "clauses",
     ]
+    detail_fields = ["process_type", "site", "department", "purpose", "criteria", "resources"]
     clause_refs = ["4.4", "4.4.1", "4.4.2"]
+    detail_template = "planning/process_detail.html"
+    nav_links = [("Process map", "planning:process_map", None)]
+    list_links = [("Process map", "planning:process_map")]
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.planning.process_views import process_context
+
+        return process_context(obj, person)
+
     actions = [actions.ApproveProcess, actions.ReviseProcess]
     reminders = [
         Reminder(
@@ -317,6 +332,7 @@ class KpiRegister(Register):
     select_related = ["owner", "site", "department", "process"]
     clause_refs = ["9.1.1", "9.1.3"]
     detail_template = "planning/kpi_detail.html"
+    actions = [RecordMeasurement]  # its own form on the page (offered = False)
     reminders = [
         Reminder(
             date_field="due_date",

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from norma.core.actions import CreateRecord
+from norma.core.actions import CreateRecord, UpdateRecord
 from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
@@ -34,25 +34,70 @@ DEMO_PROCESSES = [
 ]
 
 
+# Who hands outputs to whom: the arrows of the demo's process map.
+HAND_OVERS = {
+    "Sales and contract review": ["Design and development", "Machining and assembly"],
+    "Design and development": ["Machining and assembly", "Purchasing and supplier control"],
+    "Purchasing and supplier control": ["Machining and assembly", "Machining (Porto)"],
+    "Machining and assembly": ["Sales and contract review"],
+    "Machining (Porto)": ["Sales and contract review"],
+    "Training and competence": ["Machining and assembly", "Machining (Porto)"],
+    "Internal audit": ["Management review"],
+    "Management review": ["Training and competence", "Sales and contract review"],
+}
+SIPOC = {
+    "Sales and contract review": (
+        "Customers",
+        "Enquiries, drawings, orders",
+        "Confirmed orders",
+        "Customers, production planning",
+    ),
+    "Machining and assembly": (
+        "Purchasing, design",
+        "Bar stock, drawings, work orders",
+        "Machined and inspected parts",
+        "Customers, dispatch",
+    ),
+}
+
+
 def seed_demo(org):
     clauses = {c.ref: c for c in Clause.objects.filter(standard__slug="iso9001-2015")}
     today = timezone.localdate()
     approver = org.person("Helen Ward")
     author = org.person("Amira Haddad")
+    created = {}
     for title, kind, owner, site, refs, approved, days in DEMO_PROCESSES:
+        suppliers, inputs, outputs, customers = SIPOC.get(
+            title,
+            (
+                "Other processes",
+                "Requirements, plans, resources",
+                "Conforming outputs and records",
+                "Other processes",
+            ),
+        )
         data = {
             "title": title,
             "process_type": kind,
             "owner": org.person(owner),
             "site": org.sites.get(site) if site else None,
             "purpose": f"Run {title.lower()} so that its outputs meet requirements.",
-            "inputs": "Customer requirements, plans, resources",
-            "outputs": "Conforming outputs and records",
+            "suppliers": suppliers,
+            "inputs": inputs,
+            "outputs": outputs,
+            "customers": customers,
             "criteria": "On-time delivery, right first time",
+            "resources": "Trained people, the ERP system, the equipment of the process",
             "due_date": today + timedelta(days=days),
             "clauses": [clauses["4.4.1"], *(clauses[r] for r in refs)],
         }
-        process = CreateRecord(author, Process, data=data).execute()
+        created[title] = (CreateRecord(author, Process, data=data).execute(), approved)
+    for title, targets in HAND_OVERS.items():
+        process = created[title][0]
+        data = {"hands_over_to": [created[t][0] for t in targets]}
+        UpdateRecord(author, process, data=data).execute()
+    for process, approved in created.values():
         if approved:
             ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
     seed_risks.seed_demo(org, author)

@@ -1,11 +1,13 @@
 from django.urls import path
 
 from norma.core.registers import registry
-from norma.planning import registers, views  # noqa: F401  (registers declare themselves)
+from norma.planning import process_views, registers, views  # noqa: F401  (registers declare themselves)
 
 app_name = "planning"
 urlpatterns = [
     path("risks/heat-map/", views.risk_heat_map, name="risk_heat_map"),
+    path("process-map/", process_views.process_map, name="process_map"),
+    path("processes/<str:reference>/turtle/", process_views.turtle, name="process_turtle"),
     *(
         url
         for register in registry

@@ -1,4 +1,4 @@
-"""4.4: the QMS processes, their owners, inputs, outputs and criteria."""
+"""4.4: the QMS processes, their owners, inputs, outputs, criteria and interactions."""
 
 from django.db import models
 
@@ -30,6 +30,16 @@ class Process(Record):
     inputs = models.TextField(blank=True)
     outputs = models.TextField(blank=True)
     criteria = models.TextField(blank=True, help_text="Criteria and methods that show it works.")
+    suppliers = models.TextField(blank=True, help_text="Who provides its inputs (SIPOC).")
+    customers = models.TextField(blank=True, help_text="Who receives its outputs (SIPOC).")
+    resources = models.TextField(blank=True, help_text="People, equipment, software it needs.")
+    hands_over_to = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="receives_from",
+        help_text="The processes its outputs go to: the arrows of the process map.",
+    )
     due_date = models.DateField("next review", null=True, blank=True, db_index=True)
 
     class Meta(Record.Meta):

@@ -1,0 +1,96 @@
+"""The process approach made visible: a process page with everything linked to it, its
+turtle diagram, and the map of how the processes hand work to each other (4.4)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from norma.core.registers import registry
+from norma.planning.models import Process, ProcessType
+from norma.planning.process_map import process_map_svg
+
+LINKED_SHOWN = 10
+MAP_MOST = 60
+
+
+def _linked_registers():
+    """Every register whose records name a process: KPIs, risks, documents, and whatever
+    later registers add (audits, nonconformities), without this page knowing them."""
+    for register in registry:
+        field = next((f for f in register.model._meta.concrete_fields if f.name == "process"), None)
+        if field is not None and field.related_model is Process:
+            yield register
+
+
+def linked_records(process, person) -> list[tuple]:
+    """(register, total, first rows, list URL filtered to the process) per linked register
+    the person may read; at most two queries per register, whatever the number of records."""
+    sections = []
+    for register in _linked_registers():
+        if not person.has_perm(register.permission("view")):
+            continue
+        rows = register.queryset_for(person).live().filter(process=process)
+        shown = list(rows.order_by("-pk")[:LINKED_SHOWN])
+        total = rows.count() if len(shown) == LINKED_SHOWN else len(shown)
+        url = reverse(register.url_name("list")) + f"?process={process.pk}"
+        sections.append((register, total, shown, url))
+    return sections
+
+
+def process_context(process, person) -> dict:
+    return {
+        "linked": linked_records(process, person),
+        "hands_over_to": process.hands_over_to.live().order_by("title"),
+        "receives_from": process.receives_from.live().order_by("title"),
+    }
+
+
+def _process(request, reference) -> Process:
+    from norma.planning.registers import ProcessRegister
+
+    if not request.user.has_perm(ProcessRegister.permission("view")):
+        raise PermissionDenied
+    return get_object_or_404(ProcessRegister.queryset_for(request.user), reference=reference)
+
+
+@login_required
+def turtle(request, reference):
+    """The turtle diagram: what goes in and out, with what, with whom, how, and how well."""
+    process = _process(request, reference)
+    linked = {
+        register.model._meta.model_name: rows
+        for register, _, rows, _ in linked_records(process, request.user)
+    }
+    context = {
+        "obj": process,
+        "kpis": linked.get("kpi", []),
+        "documents": linked.get("document", []),
+        "risks": linked.get("risk", []),
+    }
+    return render(request, "planning/process_turtle.html", context)
+
+
+@login_required
+def process_map(request):
+    from norma.planning.registers import ProcessRegister
+
+    if not request.user.has_perm(ProcessRegister.permission("view")):
+        raise PermissionDenied
+    processes = list(
+        ProcessRegister.queryset_for(request.user)
+        .live()
+        .order_by("process_type", "title")
+        .prefetch_related("hands_over_to")[: MAP_MOST + 1]
+    )
+    shown = processes[:MAP_MOST]
+    detail = {p.pk: reverse("planning:process_detail", args=[p.reference]) for p in shown}
+    svg = process_map_svg(shown, detail) if shown else None
+    context = {
+        "svg": svg,
+        "more": len(processes) > MAP_MOST,
+        "most": MAP_MOST,
+        "types": ProcessType.choices,
+        "count": len(shown),
+    }
+    return render(request, "planning/process_map.html", context)
