@@ -7,7 +7,9 @@ from norma.planning.models import (
     ClimateDecision,
     ContextIssue,
     InterestedParty,
+    NonApplicableRequirement,
     PartyRequirement,
+    QmsScope,
     Risk,
     RiskAction,
 )
@@ -15,7 +17,9 @@ from norma.planning.registers import (
     ClimateDecisionRegister,
     ContextIssueRegister,
     InterestedPartyRegister,
+    NonApplicableRequirementRegister,
     PartyRequirementRegister,
+    QmsScopeRegister,
     RiskActionRegister,
     RiskRegister,
 )
@@ -145,3 +149,60 @@ def test_every_register_names_its_clause(model):
     from norma.core.registers import registry
 
     assert registry.for_model(model).clause_refs
+
+
+def free_clause():
+    """A clause of 7 or 8 not yet judged not applicable (each may be judged once)."""
+    from norma.planning.models import NonApplicableRequirement
+    from norma.standards.models import Clause
+
+    taken = NonApplicableRequirement.objects.live().values("clause_id")
+    return (
+        Clause.objects.filter(standard__slug="iso9001-2015", ref__startswith="8.")
+        .exclude(pk__in=taken)
+        .exclude(ref="8.5.5")  # kept for create_data
+        .order_by("sort_key")
+        .first()
+    )
+
+
+def post_delivery():
+    from norma.standards.models import Clause
+
+    return Clause.objects.get(standard__slug="iso9001-2015", ref="8.5.5")
+
+
+SCOPE = {"products_services": "Machined parts"}
+JUDGED = {"clause": free_clause, "justification": "Nothing is serviced after delivery."}
+
+
+class TestQmsScopeRegister(RegisterKit):
+    register = QmsScopeRegister
+    make_record = staticmethod(make_planning_record(QmsScope, SCOPE))
+    bulk_records = staticmethod(bulk_planning_records(QmsScope, "SCP", SCOPE))
+    create_data = {"title": "Scope 2027", **SCOPE}
+    edit_data = {"title": "Scope 2027, Porto added", "boundaries": "Plating is outsourced."}
+    invalid_data = {"products_services": ""}
+    viewers = EVERYONE
+    adders = SETTERS
+    editors = SETTERS
+    archivers = ["quality_manager"]
+
+
+class TestNonApplicableRequirementRegister(RegisterKit):
+    register = NonApplicableRequirementRegister
+    make_record = staticmethod(make_planning_record(NonApplicableRequirement, JUDGED))
+    bulk_records = staticmethod(
+        bulk_planning_records(NonApplicableRequirement, "NA", {"clause": free_clause})
+    )
+    create_data = {
+        "title": "No design",
+        "clause": Lazy(post_delivery),
+        "justification": "Parts are made to customers' drawings.",
+    }
+    edit_data = {"title": "No design work", "justification": "Build to print only."}
+    invalid_data = {"justification": ""}
+    viewers = EVERYONE
+    adders = SETTERS
+    editors = SETTERS
+    archivers = ["quality_manager"]

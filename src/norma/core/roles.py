@@ -20,9 +20,17 @@ READ_ALL = [
     "!notifications.*",
 ]
 
-# Context, interested parties and the climate decision are top management's to set (4.1, 4.2);
+# Context, interested parties, the climate decision and the scope are top management's to set
+# (4.1, 4.2, 4.3);
 # process owners manage the risks of their processes and the actions on them (6.1).
-CONTEXT_MODELS = ["contextissue", "climatedecision", "interestedparty", "partyrequirement"]
+CONTEXT_MODELS = [
+    "contextissue",
+    "climatedecision",
+    "interestedparty",
+    "partyrequirement",
+    "qmsscope",
+    "nonapplicablerequirement",
+]
 RISK_RIGHTS = [
     "planning.add_risk",
     "planning.change_risk",

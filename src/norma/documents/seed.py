@@ -2,13 +2,13 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from norma.core.actions import CreateRecord
+from norma.core.actions import CreateRecord, UpdateRecord
 from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models import RoleCode
 from norma.core.seeding import DEMO_PASSWORD
 from norma.documents import actions
 from norma.documents.models import Document, DocumentText, DocumentType, Revision
-from norma.planning.models import Process
+from norma.planning.models import Process, QmsScope
 from norma.standards.models import Clause
 
 SIGN = {"password": DEMO_PASSWORD}
@@ -114,6 +114,8 @@ def seed_demo(org):
 
     scope = create(helen, "manual", "Scope of the QMS", amira, ["4.3"], checklist_item="M1")
     _issue(scope, helen, SCOPE, "First issue.", amira, rui)
+    for record in QmsScope.objects.live():  # the planning record of 4.3 rests on it
+        UpdateRecord(helen, record, data={"statement": scope}).execute()
 
     objectives = create(
         helen, "plan", "Quality objectives 2026", helen, ["6.2"], checklist_item="M4"

@@ -32,18 +32,36 @@ def _lines(title: str) -> list[str]:
 
 def _flow_order(members) -> list:
     """A row in the order work flows through it: each process after those that hand it
-    work (hand-overs that loop back are ignored), then by title."""
+    work. Hand-overs that close a loop are dropped first (a depth-first walk from the
+    processes nobody in the row feeds, then the rest, by title), so a loop is entered where
+    work comes into it."""
+    by_title = sorted(members, key=lambda p: p.title)
     inside = {p.pk for p in members}
-    feeds = {p.pk: [t.pk for t in p.hands_over_to.all() if t.pk in inside] for p in members}
+    feeds = {p.pk: [t.pk for t in p.hands_over_to.all() if t.pk in inside] for p in by_title}
+    fed = {target for targets in feeds.values() for target in targets}
+    starts = [p.pk for p in by_title if p.pk not in fed] + [p.pk for p in by_title]
+    state, finished, forward = {}, [], {pk: [] for pk in inside}
+    for start in starts:
+        if start in state:
+            continue
+        stack = [(start, iter(feeds[start]))]
+        state[start] = "open"
+        while stack:
+            node, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                state[node] = "done"
+                finished.append(node)
+                stack.pop()
+            elif state.get(target) != "open":  # an edge back into the walk closes a loop
+                forward[node].append(target)
+                if target not in state:
+                    state[target] = "open"
+                    stack.append((target, iter(feeds[target])))
     rank = dict.fromkeys(inside, 0)
-    for _ in range(len(members)):  # longest path, bounded: loops cannot run away
-        changed = False
-        for source, targets in feeds.items():
-            for target in targets:
-                if rank[target] < rank[source] + 1 <= len(members):
-                    rank[target], changed = rank[source] + 1, True
-        if not changed:
-            break
+    for node in reversed(finished):  # a topological order of what is left
+        for target in forward[node]:
+            rank[target] = max(rank[target], rank[node] + 1)
     return sorted(members, key=lambda p: (rank[p.pk], p.title))
 
 

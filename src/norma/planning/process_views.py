@@ -39,10 +39,13 @@ def linked_records(process, person) -> list[tuple]:
 
 
 def process_context(process, person) -> dict:
+    from norma.planning.registers import ProcessRegister
+
+    visible = ProcessRegister.queryset_for(person).live().order_by("title")
     return {
         "linked": linked_records(process, person),
-        "hands_over_to": process.hands_over_to.live().order_by("title"),
-        "receives_from": process.receives_from.live().order_by("title"),
+        "hands_over_to": visible.filter(receives_from=process),
+        "receives_from": visible.filter(hands_over_to=process),
     }
 
 

@@ -16,14 +16,22 @@ from norma.planning.models import (
     InterestedParty,
     Kpi,
     Measurement,
+    NonApplicableRequirement,
     Objective,
     PartyRequirement,
     Process,
+    QmsScope,
     Risk,
     RiskAction,
     Standing,
 )
-from norma.standards.readiness import CheckResult, Evidence, Status, clause_check
+from norma.standards.readiness import (
+    CheckResult,
+    Evidence,
+    Status,
+    clause_check,
+    exclusions_source,
+)
 
 
 @clause_check("4.4.1")
@@ -289,5 +297,62 @@ def results_retained(person):
         + f" measured on schedule; {results:,} "
         + ("result is" if results == 1 else "results are")
         + " kept.",
+        evidence,
+    )
+
+
+@exclusions_source
+def requirements_not_applicable() -> dict[str, CheckResult]:
+    """Every live judgement of 4.3, as the result its clause (and those under it) show."""
+    judged = NonApplicableRequirement.objects.live().select_related("clause")
+    return {
+        n.clause.ref: CheckResult(
+            Status.NOT_APPLICABLE,
+            f"Judged not applicable ({n.reference}): {n.justification}",
+            [
+                Evidence(
+                    n.reference,
+                    reverse("planning:nonapplicablerequirement_detail", args=[n.reference]),
+                )
+            ],
+        )
+        for n in judged
+    }
+
+
+@clause_check("4.3")
+def scope_determined(person):
+    """4.3: a current scope names products and services, sites and boundaries, and rests on
+    a controlled statement in force; requirements not applicable are each justified."""
+    scope = (
+        QmsScope.objects.live()
+        .filter(status=QmsScope.Status.CURRENT)
+        .select_related("statement")
+        .order_by("-pk")
+        .first()
+    )
+    judged = NonApplicableRequirement.objects.live().count()
+    evidence = [_list("nonapplicablerequirement", f"Not applicable ({judged})")]
+    if scope is None:
+        return CheckResult(Status.MISSING, "The scope of the QMS is not recorded.", evidence)
+    evidence.insert(
+        0, Evidence(scope.reference, reverse("planning:qmsscope_detail", args=[scope.reference]))
+    )
+    gaps = []
+    if not scope.covered_sites.exists():
+        gaps.append("it names no site")
+    if scope.statement is None:
+        gaps.append("it is not linked to its controlled statement")
+    elif scope.statement.status != "effective":
+        gaps.append(f"its statement {scope.statement.reference} is not in force")
+    if gaps:
+        return CheckResult(
+            Status.PARTLY_MET, f"The scope {scope.reference}: " + "; ".join(gaps) + ".", evidence
+        )
+    return CheckResult(
+        Status.MET,
+        f"The scope {scope.reference} rests on {scope.statement.reference}, in force; "
+        + _n(judged, "requirement is", "requirements are")
+        + " judged not applicable, each justified.",
         evidence,
     )

@@ -9,9 +9,11 @@ from norma.planning.models import (
     ContextIssue,
     InterestedParty,
     Kpi,
+    NonApplicableRequirement,
     Objective,
     PartyRequirement,
     Process,
+    QmsScope,
     Risk,
     RiskAction,
 )
@@ -422,3 +424,47 @@ class ObjectiveRegister(Register):
         from norma.planning.views import objective_context
 
         return objective_context(obj, person)
+
+
+@registry.register
+class QmsScopeRegister(Register):
+    """4.3: what the QMS covers; the statement itself is a controlled document."""
+
+    model = QmsScope
+    nav_group = "Context and leadership"
+    description = (
+        "Products and services, sites and boundaries of the QMS, with its controlled scope "
+        "statement. Requirements judged not applicable are listed beside it."
+    )
+    list_columns = ["reference", "title", "statement", "status", "owner", "updated_at"]
+    filter_fields = ["status", "owner"]
+    search_fields = ["reference", "title", "products_services", "boundaries"]
+    form_fields = [
+        "title",
+        "products_services",
+        "covered_sites",
+        "boundaries",
+        "statement",
+        "owner",
+        "clauses",
+    ]
+    select_related = ["owner", "site", "department", "statement"]
+    clause_refs = ["4.3"]
+
+
+@registry.register
+class NonApplicableRequirementRegister(Register):
+    """4.3: each requirement judged not applicable, with its justification."""
+
+    model = NonApplicableRequirement
+    nav_group = "Context and leadership"
+    description = (
+        "Requirements of clauses 7 and 8 that cannot apply to the scope, each with why. They "
+        "read “not applicable” on the readiness page."
+    )
+    list_columns = ["reference", "clause", "title", "owner", "created_at"]
+    filter_fields = ["owner"]
+    search_fields = ["reference", "title", "justification"]
+    form_fields = ["title", "clause", "justification", "owner"]
+    select_related = ["owner", "site", "department", "clause"]
+    clause_refs = ["4.3"]

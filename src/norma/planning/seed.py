@@ -10,7 +10,7 @@ from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
 from norma.planning import seed_measures, seed_risks
 from norma.planning.actions import ApproveProcess
-from norma.planning.models import Process, ProcessType
+from norma.planning.models import NonApplicableRequirement, Process, ProcessType, QmsScope
 from norma.standards.models import Clause
 
 DEMO_PROCESSES = [
@@ -100,8 +100,39 @@ def seed_demo(org):
     for process, approved in created.values():
         if approved:
             ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
+    _demo_scope(org, author, clauses)
     seed_risks.seed_demo(org, author)
     seed_measures.seed_demo(org, author)
+
+
+def _demo_scope(org, author, clauses):
+    """The scope (its statement, a controlled document, is linked by the documents' seed)
+    and one requirement judged not applicable."""
+    CreateRecord(
+        author,
+        QmsScope,
+        data={
+            "title": "Scope of the QMS, 2026",
+            "products_services": "Design and manufacture of precision machined components "
+            "for aerospace and industrial customers.",
+            "covered_sites": list(org.sites.values()),
+            "boundaries": "Heat treatment and plating are outsourced and controlled as external "
+            "processes (8.4). Sales offices abroad are outside the scope.",
+            "owner": org.person("Helen Ward"),
+        },
+    ).execute()
+    CreateRecord(
+        author,
+        NonApplicableRequirement,
+        data={
+            "title": "No post-delivery activities",
+            "clause": clauses["8.5.5"],
+            "justification": "Parts are delivered to the customer's drawing; there is no "
+            "installation, servicing or support after delivery. Warranty returns are handled "
+            "as nonconforming outputs (8.7).",
+            "owner": org.person("Helen Ward"),
+        },
+    ).execute()
 
 
 def seed_scale(org) -> dict[str, int]:

@@ -100,6 +100,30 @@ def clause_check(ref: str):
     return decorate
 
 
+_exclusion_sources: list[Callable[[], dict[str, CheckResult]]] = []
+
+
+def exclusions_source(function):
+    """Register a function giving {clause ref: result} for requirements judged not
+    applicable (4.3); such a clause and everything under it reads "not applicable"."""
+    if function not in _exclusion_sources:
+        _exclusion_sources.append(function)
+    return function
+
+
+def exclusions() -> dict[str, CheckResult]:
+    autodiscover_modules("readiness")
+    found = {}
+    for source in _exclusion_sources:
+        found.update(source())
+    return found
+
+
+def excluded_by(ref: str, excluded: dict[str, CheckResult]) -> CheckResult | None:
+    """The exclusion covering a clause: its own, or one of a clause above it."""
+    return next((r for key, r in excluded.items() if ref == key or ref.startswith(key + ".")), None)
+
+
 def registered_checks() -> dict[str, list[Check]]:
     autodiscover_modules("readiness")
     return _checks
@@ -118,7 +142,11 @@ def evaluate(person, standard_slug: str = DEFAULT_STANDARD) -> ReadinessReport:
         .order_by("sort_key")
     )
     rows = {c.pk: ClauseReadiness(clause=c) for c in clauses}
+    excluded = exclusions()
     for row in rows.values():
+        if (exclusion := excluded_by(row.clause.ref, excluded)) is not None:
+            row.results, row.status = [exclusion], Status.NOT_APPLICABLE
+            continue  # its checks do not apply
         for check in checks.get(row.clause.ref, []):
             row.results.append(check(person))
         if row.results:
@@ -129,7 +157,13 @@ def evaluate(person, standard_slug: str = DEFAULT_STANDARD) -> ReadinessReport:
             rows[clause.parent_id].children.append(rows[clause.pk])
     for clause in sorted(clauses, key=lambda c: -c.depth):
         row = rows[clause.pk]
-        child_statuses = [c.status for c in row.children if c.status != Status.NOT_ASSESSED]
+        # A clause is not applicable only when judged so itself, not because one of its
+        # sub-clauses is.
+        child_statuses = [
+            c.status
+            for c in row.children
+            if c.status not in (Status.NOT_ASSESSED, Status.NOT_APPLICABLE)
+        ]
         if child_statuses:
             row.status = worst([*child_statuses, *(r.status for r in row.results)])
     for row in rows.values():

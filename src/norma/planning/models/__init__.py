@@ -21,6 +21,7 @@ from norma.planning.models.measures import (
 )
 from norma.planning.models.processes import Process, ProcessType
 from norma.planning.models.risks import Consequence, Likelihood, Risk, RiskAction
+from norma.planning.models.scope import NonApplicableRequirement, QmsScope
 
 __all__ = [
     "ClimateDecision",
@@ -32,6 +33,7 @@ __all__ = [
     "Kpi",
     "Likelihood",
     "Measurement",
+    "NonApplicableRequirement",
     "Objective",
     "Origin",
     "PartyKind",
@@ -39,6 +41,7 @@ __all__ = [
     "Pestle",
     "Process",
     "ProcessType",
+    "QmsScope",
     "Risk",
     "RiskAction",
     "Standing",
