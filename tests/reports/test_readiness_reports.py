@@ -10,12 +10,13 @@ from docx import Document
 from pypdf import PdfReader
 
 from norma.core.models import Organisation
+from norma.planning.models import QmsRole
 from norma.reports import pdf
 from norma.reports.readiness import pdf_context, readiness_chart, score_bar, standard_for
 from norma.reports.word import DOCX_TYPE
 from norma.standards.models import Clause
 from norma.standards.readiness import evaluate
-from tests.factories import make_process
+from tests.factories import make_planning_record, make_process
 from tests.reports import fake_render, pdf_text
 
 FINDING = (
@@ -26,9 +27,14 @@ FINDING = (
 
 @pytest.fixture
 def draft(quality_manager, top_manager):
-    """One draft process: 4.4.1 is partly met; 5.3 is met (top management and a QM exist)."""
+    """One draft process: 4.4.1 is partly met; 5.3 is met (top management and a QM exist,
+    and a QMS role held by the QM is accountable for the process)."""
     Organisation.objects.create(name="Acme Widgets Ltd")
-    return make_process(quality_manager, title="Sales")
+    process = make_process(quality_manager, title="Sales")
+    make_planning_record(QmsRole, {"duties": "Leads.", "authorities": "Decides."})(
+        quality_manager, title="Sales lead", holders=[quality_manager], accountable_for=[process]
+    )
+    return process
 
 
 def test_the_readiness_pdf_has_the_score_the_chart_the_gaps_and_the_frame(

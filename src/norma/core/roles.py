@@ -20,8 +20,8 @@ READ_ALL = [
     "!notifications.*",
 ]
 
-# Context, interested parties, the climate decision and the scope are top management's to set
-# (4.1, 4.2, 4.3);
+# Context, interested parties, the climate decision, the scope and the QMS roles are top
+# management's to set (4.1, 4.2, 4.3, 5.3);
 # process owners manage the risks of their processes and the actions on them (6.1).
 CONTEXT_MODELS = [
     "contextissue",
@@ -30,6 +30,7 @@ CONTEXT_MODELS = [
     "partyrequirement",
     "qmsscope",
     "nonapplicablerequirement",
+    "qmsrole",
 ]
 RISK_RIGHTS = [
     "planning.add_risk",
@@ -40,6 +41,8 @@ RISK_RIGHTS = [
 # KPIs are the process owners' to define and measure; objectives are top management's (6.2).
 KPI_RIGHTS = ["planning.add_kpi", "planning.change_kpi", "planning.add_measurement"]
 OBJECTIVE_RIGHTS = ["planning.add_objective", "planning.change_objective"]
+# Changes to the QMS: process owners propose them, top management approves them (6.3).
+CHANGE_RIGHTS = ["planning.add_plannedchange", "planning.change_plannedchange"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
@@ -50,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *RISK_RIGHTS,
         *KPI_RIGHTS,
         *OBJECTIVE_RIGHTS,
+        *CHANGE_RIGHTS,
+        "planning.approve_plannedchange",
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
@@ -61,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "planning.change_process",
         *RISK_RIGHTS,
         *KPI_RIGHTS,
+        *CHANGE_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",

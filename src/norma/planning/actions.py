@@ -1,4 +1,4 @@
-"""State changes of processes and of the actions that treat risks."""
+"""State changes of processes, of the actions that treat risks, and of planned changes."""
 
 from django.utils import timezone
 
@@ -6,7 +6,7 @@ from norma.core.actions import Action, ActionRefused
 from norma.core.duties import require_different_people
 from norma.core.models import SignatureMeaning
 from norma.core.signatures import add_signature, confirm_identity
-from norma.planning.models import Process, RiskAction
+from norma.planning.models import PlannedChange, Process, RiskAction
 
 
 class ApproveProcess(Action):
@@ -103,3 +103,66 @@ class JudgeNotEffective(EvaluateRiskAction):
     code = "not-effective"
     label = "Judge not effective"
     outcome = RiskAction.Effectiveness.NOT_EFFECTIVE
+
+
+class ApproveChange(Action):
+    """Top management approves a planned change, signed, once it is fully planned."""
+
+    code = "approve"
+    label = "Approve the change"
+    permission = "planning.approve_plannedchange"
+    needs_signature = True
+
+    def check_rules(self):
+        if self.obj.status != PlannedChange.Status.PLANNED:
+            status = self.obj.get_status_display().lower()
+            raise ActionRefused(f"Only a planned change can be approved; this one is {status}.")
+        if not self.obj.is_planned_fully:
+            raise ActionRefused(
+                "Plan it first: purpose, potential consequences, resources and "
+                "responsibilities (6.3)."
+            )
+        require_different_people(self.obj.created_by, self.actor, "approve_own")
+
+    def apply(self):
+        confirm_identity(self.actor, self.data.get("password", ""), self.data.get("otp_token", ""))
+        self.obj.status = PlannedChange.Status.APPROVED
+        self.save(self.obj)
+        add_signature(self.obj, self.actor, SignatureMeaning.APPROVED, self.reason)
+        return self.obj
+
+
+class CompleteChange(Action):
+    """The change is made; the reason says how it went (its outcome)."""
+
+    code = "complete"
+    label = "Mark as done"
+    permission = "planning.change_plannedchange"
+    reason_required = True
+
+    def check_rules(self):
+        if self.obj.status != PlannedChange.Status.APPROVED:
+            raise ActionRefused("Only an approved change can be marked as done.")
+
+    def apply(self):
+        self.obj.status = PlannedChange.Status.DONE
+        self.obj.outcome = self.reason
+        return self.save(self.obj)
+
+
+class CancelChange(Action):
+    code = "cancel"
+    label = "Cancel the change"
+    permission = "planning.change_plannedchange"
+    reason_required = True
+
+    def check_rules(self):
+        if self.obj.status not in (PlannedChange.Status.PLANNED, PlannedChange.Status.APPROVED):
+            raise ActionRefused(
+                f"{self.obj.reference} is already {self.obj.get_status_display().lower()}."
+            )
+
+    def apply(self):
+        self.obj.status = PlannedChange.Status.CANCELLED
+        self.obj.outcome = self.reason
+        return self.save(self.obj)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from norma.core.registers import registry
-from norma.planning.models import Process, ProcessType
+from norma.planning.models import LETTERS, Process, ProcessType, QmsRole
 from norma.planning.process_map import process_map_svg
 
 LINKED_SHOWN = 10
@@ -38,11 +38,70 @@ def linked_records(process, person) -> list[tuple]:
     return sections
 
 
+def roles_of(process, person) -> list[tuple]:
+    """(role, letters) for the roles with a part in this process: its row of the matrix."""
+    from norma.planning.registers import QmsRoleRegister
+
+    if not person.has_perm(QmsRoleRegister.permission("view")):
+        return []
+    roles = (
+        QmsRoleRegister.queryset_for(person)
+        .live()
+        .filter(status=QmsRole.Status.CURRENT)
+        .prefetch_related("holders")
+    )
+    found = {}
+    for name, letter in LETTERS.items():
+        for role in roles.filter(**{name: process}).order_by("title"):
+            found.setdefault(role.pk, [role, ""])[1] += letter
+    return sorted(
+        (tuple(entry) for entry in found.values()),
+        key=lambda r: ("ARCI".index(r[1][0]), r[0].title),
+    )
+
+
+@login_required
+def responsibility_matrix(request):
+    """Processes down, roles across, A/R/C/I in the cells (5.3), in a fixed number of queries."""
+    from norma.planning.registers import ProcessRegister, QmsRoleRegister
+
+    if not request.user.has_perm(QmsRoleRegister.permission("view")):
+        raise PermissionDenied
+    roles = list(
+        QmsRoleRegister.queryset_for(request.user)
+        .live()
+        .filter(status=QmsRole.Status.CURRENT)
+        .order_by("title")
+        .prefetch_related(*LETTERS)
+    )
+    processes = list(
+        ProcessRegister.queryset_for(request.user)
+        .live()
+        .order_by("process_type", "title")[:MAP_MOST]
+    )
+    cells = {}
+    for role in roles:
+        for name, letter in LETTERS.items():
+            for process in getattr(role, name).all():
+                cells[(process.pk, role.pk)] = cells.get((process.pk, role.pk), "") + letter
+    rows = [
+        (
+            process,
+            [cells.get((process.pk, role.pk), "") for role in roles],
+            any(cells.get((process.pk, role.pk), "").count("A") for role in roles),
+        )
+        for process in processes
+    ]
+    context = {"roles": roles, "rows": rows, "most": MAP_MOST}
+    return render(request, "planning/responsibility_matrix.html", context)
+
+
 def process_context(process, person) -> dict:
     from norma.planning.registers import ProcessRegister
 
     visible = ProcessRegister.queryset_for(person).live().order_by("title")
     return {
+        "roles": roles_of(process, person),
         "linked": linked_records(process, person),
         "hands_over_to": visible.filter(receives_from=process),
         "receives_from": visible.filter(hands_over_to=process),
@@ -67,6 +126,7 @@ def turtle(request, reference):
     }
     context = {
         "obj": process,
+        "roles": roles_of(process, request.user),
         "kpis": linked.get("kpi", []),
         "documents": linked.get("document", []),
         "risks": linked.get("risk", []),

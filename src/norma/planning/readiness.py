@@ -19,7 +19,9 @@ from norma.planning.models import (
     NonApplicableRequirement,
     Objective,
     PartyRequirement,
+    PlannedChange,
     Process,
+    QmsRole,
     QmsScope,
     Risk,
     RiskAction,
@@ -354,5 +356,75 @@ def scope_determined(person):
         f"The scope {scope.reference} rests on {scope.statement.reference}, in force; "
         + _n(judged, "requirement is", "requirements are")
         + " judged not applicable, each justified.",
+        evidence,
+    )
+
+
+@clause_check("6.3")
+def changes_planned(person):
+    """6.3: changes to the QMS are planned (purpose, consequences, resources, responsibilities)
+    and approved before they are made."""
+    changes = list(PlannedChange.objects.live().exclude(status=PlannedChange.Status.CANCELLED))
+    evidence = [_list("plannedchange", f"Planned changes ({len(changes)})")]
+    if not changes:
+        return CheckResult(
+            Status.MISSING,
+            "No change to the QMS is recorded: plan the next one here before making it.",
+            evidence,
+        )
+    unplanned = [c for c in changes if not c.is_planned_fully]
+    if unplanned:
+        return CheckResult(
+            Status.PARTLY_MET,
+            _n(len(unplanned), "change lacks", "changes lack")
+            + " its purpose, consequences, resources or responsibilities.",
+            evidence,
+        )
+    done = sum(c.status == PlannedChange.Status.DONE for c in changes)
+    return CheckResult(
+        Status.MET,
+        _n(len(changes), "change", "changes") + f" planned in full, {done} made.",
+        evidence,
+    )
+
+
+@clause_check("5.3")
+def roles_assigned(person):
+    """5.3: QMS roles have their responsibilities and authorities, each is held by someone
+    active, and every process has one role accountable for it."""
+    roles = QmsRole.objects.live().filter(status=QmsRole.Status.CURRENT)
+    counts = roles.aggregate(
+        total=Count("pk"),
+        unheld=Count(
+            "pk",
+            filter=~Q(
+                pk__in=QmsRole.holders.through.objects.filter(person__is_active=True).values(
+                    "qmsrole_id"
+                )
+            ),
+        ),
+    )
+    processes = Process.objects.live()
+    # From the link table: a role accountable for nothing would put a NULL in the list, and
+    # NOT IN (…, NULL) keeps no row at all.
+    accountable = QmsRole.accountable_for.through.objects.filter(qmsrole__in=roles)
+    unowned = processes.exclude(pk__in=accountable.values("process_id")).count()
+    evidence = [
+        _list("qmsrole", f"QMS roles ({counts['total']})"),
+        Evidence("Responsibility matrix", reverse("planning:responsibility_matrix")),
+    ]
+    if not counts["total"]:
+        return CheckResult(Status.MISSING, "No QMS roles are defined.", evidence)
+    gaps = []
+    if counts["unheld"]:
+        gaps.append(_n(counts["unheld"], "role is", "roles are") + " held by nobody")
+    if unowned:
+        gaps.append(_n(unowned, "process has", "processes have") + " no role accountable")
+    if gaps:
+        return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
+    return CheckResult(
+        Status.MET,
+        _n(counts["total"], "QMS role is", "QMS roles are")
+        + " held, and every process has a role accountable for it.",
         evidence,
     )

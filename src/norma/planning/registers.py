@@ -12,7 +12,9 @@ from norma.planning.models import (
     NonApplicableRequirement,
     Objective,
     PartyRequirement,
+    PlannedChange,
     Process,
+    QmsRole,
     QmsScope,
     Risk,
     RiskAction,
@@ -468,3 +470,72 @@ class NonApplicableRequirementRegister(Register):
     form_fields = ["title", "clause", "justification", "owner"]
     select_related = ["owner", "site", "department", "clause"]
     clause_refs = ["4.3"]
+
+
+@registry.register
+class PlannedChangeRegister(Register):
+    """6.3: changes to the QMS, planned, approved, done."""
+
+    model = PlannedChange
+    nav_group = "Planning"
+    description = (
+        "Changes to the QMS planned before they are made: what for, what they may affect, "
+        "how the QMS stays whole, with which resources and who is responsible."
+    )
+    list_columns = ["reference", "title", "owner", "status", "due_date"]
+    filter_fields = ["status", "owner"]
+    search_fields = ["reference", "title", "purpose"]
+    form_fields = [
+        "title",
+        "purpose",
+        "consequences",
+        "integrity",
+        "resources",
+        "responsibilities",
+        "owner",
+        "due_date",
+        "clauses",
+    ]
+    detail_fields = [*form_fields[1:-1], "outcome"]
+    clause_refs = ["6.3"]
+    actions = [actions.ApproveChange, actions.CompleteChange, actions.CancelChange]
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(14, 1),
+            to_owner=True,
+            label="change planned",
+            skip_statuses=(PlannedChange.Status.DONE, PlannedChange.Status.CANCELLED),
+        )
+    ]
+    task_label = "Planned change"
+
+
+@registry.register
+class QmsRoleRegister(Register):
+    """5.3: the roles of the QMS, who holds them, and the responsibility matrix."""
+
+    model = QmsRole
+    nav_group = "Context and leadership"
+    description = (
+        "Roles in the QMS with their responsibilities and authorities, who holds each, and "
+        "what each is accountable, responsible, consulted or informed for, process by process."
+    )
+    list_columns = ["reference", "title", "holders", "owner", "status"]
+    filter_fields = ["status", "owner"]
+    search_fields = ["reference", "title", "duties", "authorities"]
+    form_fields = [
+        "title",
+        "duties",
+        "authorities",
+        "holders",
+        "accountable_for",
+        "responsible_for",
+        "consulted_on",
+        "informed_of",
+        "owner",
+        "clauses",
+    ]
+    clause_refs = ["5.3"]
+    nav_links = [("Responsibility matrix", "planning:responsibility_matrix", None)]
+    list_links = [("Responsibility matrix", "planning:responsibility_matrix")]

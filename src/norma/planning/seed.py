@@ -9,8 +9,15 @@ from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models.records import reserve_references
 from norma.core.seeding import DEMO_PASSWORD
 from norma.planning import seed_measures, seed_risks
-from norma.planning.actions import ApproveProcess
-from norma.planning.models import NonApplicableRequirement, Process, ProcessType, QmsScope
+from norma.planning.actions import ApproveChange, ApproveProcess, CompleteChange
+from norma.planning.models import (
+    NonApplicableRequirement,
+    PlannedChange,
+    Process,
+    ProcessType,
+    QmsRole,
+    QmsScope,
+)
 from norma.standards.models import Clause
 
 DEMO_PROCESSES = [
@@ -101,8 +108,99 @@ def seed_demo(org):
         if approved:
             ApproveProcess(approver, process, data={"password": DEMO_PASSWORD}).execute()
     _demo_scope(org, author, clauses)
+    _demo_changes(org, author, approver)
+    _demo_roles(org, approver, {title: p for title, (p, _) in created.items()})
     seed_risks.seed_demo(org, author)
     seed_measures.seed_demo(org, author)
+
+
+ROLES = [
+    # title, holders, accountable for, responsible for, consulted on, informed of
+    (
+        "Management representative",
+        ["Amira Haddad"],
+        ["Internal audit", "Management review"],
+        ["Training and competence"],
+        [],
+        ["Sales and contract review"],
+    ),
+    (
+        "Production manager",
+        ["David Okafor"],
+        ["Machining and assembly"],
+        ["Purchasing and supplier control"],
+        ["Design and development"],
+        [],
+    ),
+    ("Porto plant manager", ["Sofia Lima"], ["Machining (Porto)"], [], [], ["Management review"]),
+    (
+        "Commercial lead",
+        ["Priya Nair"],
+        ["Sales and contract review", "Design and development"],
+        [],
+        ["Machining and assembly"],
+        [],
+    ),
+    ("Supply chain lead", ["Marco Bianchi"], ["Purchasing and supplier control"], [], [], []),
+    ("HR and training lead", ["Claire Dubois"], ["Training and competence"], [], [], []),
+]
+
+
+def _demo_roles(org, author, processes):
+    """QMS roles with their part in each process (the responsibility matrix)."""
+    for title, holders, accountable, responsible, consulted, informed in ROLES:
+        CreateRecord(
+            author,
+            QmsRole,
+            data={
+                "title": title,
+                "duties": f"Sees that the processes the {title.lower()} is accountable for "
+                "meet their objectives and that problems are raised early.",
+                "authorities": "May stop work that does not conform, and release it again.",
+                "holders": [org.person(name) for name in holders],
+                "accountable_for": [processes[p] for p in accountable],
+                "responsible_for": [processes[p] for p in responsible],
+                "consulted_on": [processes[p] for p in consulted],
+                "informed_of": [processes[p] for p in informed],
+                "owner": org.person("Amira Haddad"),
+            },
+        ).execute()
+
+
+def _demo_changes(org, author, approver):
+    """One change made, one approved and under way."""
+    common = {
+        "integrity": "The old and new ways run side by side until the first audit of the new.",
+        "owner": org.person("Amira Haddad"),
+    }
+    erp = CreateRecord(
+        author,
+        PlannedChange,
+        data={
+            "title": "Move quality records into the new ERP system",
+            "purpose": "One place for orders, inspection results and nonconformities.",
+            "consequences": "Records kept twice for two months; training for 40 people.",
+            "resources": "ERP consultant, 10 days; a key user per department.",
+            "responsibilities": "Amira Haddad leads; process owners sign off their records.",
+            **common,
+        },
+    ).execute()
+    ApproveChange(approver, erp, data={"password": DEMO_PASSWORD}).execute()
+    CompleteChange(author, erp, reason="Live since September; old system read-only.").execute()
+    porto = CreateRecord(
+        author,
+        PlannedChange,
+        data={
+            "title": "Bring the Porto plant under the same QMS",
+            "purpose": "One certificate for both sites.",
+            "consequences": "Porto procedures replaced by the common ones; audits at both.",
+            "resources": "Two internal auditors trained in Portuguese; translation budget.",
+            "responsibilities": "Sofia Lima for Porto; Amira Haddad for the QMS.",
+            "due_date": timezone.localdate() + timedelta(days=120),
+            **common,
+        },
+    ).execute()
+    ApproveChange(approver, porto, data={"password": DEMO_PASSWORD}).execute()
 
 
 def _demo_scope(org, author, clauses):

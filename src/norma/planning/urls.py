@@ -7,6 +7,11 @@ app_name = "planning"
 urlpatterns = [
     path("risks/heat-map/", views.risk_heat_map, name="risk_heat_map"),
     path("process-map/", process_views.process_map, name="process_map"),
+    path(
+        "responsibility-matrix/",
+        process_views.responsibility_matrix,
+        name="responsibility_matrix",
+    ),
     path("processes/<str:reference>/turtle/", process_views.turtle, name="process_turtle"),
     *(
         url

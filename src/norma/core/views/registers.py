@@ -81,9 +81,9 @@ class FilteredRecords:
 class RecordList(RegisterView):
     def get(self, request):
         records = FilteredRecords(self.register, request)
-        page = Paginator(records.queryset, self.register.paginate_by).get_page(
-            request.GET.get("page")
-        )
+        many = {f.name for f in self.register.model._meta.many_to_many}
+        shown = records.queryset.prefetch_related(*(many & set(self.register.list_columns)))
+        page = Paginator(shown, self.register.paginate_by).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         return render_page(
