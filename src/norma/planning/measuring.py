@@ -116,3 +116,95 @@ def series(kpi: Kpi, since: datetime.datetime | None = None) -> list[tuple]:
     if since is not None:
         rows = rows.filter(measured_at__gte=since)
     return list(rows.order_by("measured_at", "pk").values_list("measured_at", "value"))
+
+
+DATE_HEADERS = {"measured_at", "measured at", "measured on", "date"}
+MAX_IMPORTED = 10_000  # read and written in the request; larger histories: the API, in batches
+ERRORS_SHOWN = 20
+
+
+def columns(header: list) -> dict[str, int]:
+    """Where the date, value and note columns are, or InvalidInput naming what is missing."""
+    names = [str(h or "").strip().lower() for h in header]
+    found = {
+        "measured_at": next((i for i, n in enumerate(names) if n in DATE_HEADERS), None),
+        "value": next((i for i, n in enumerate(names) if n == "value"), None),
+        "note": next((i for i, n in enumerate(names) if n == "note"), None),
+    }
+    if found["measured_at"] is None or found["value"] is None:
+        message = "The first row needs a 'date' (or 'measured_at') column and a 'value' column."
+        raise InvalidInput("The file's columns are not recognised.", {"file": [message]})
+    return found
+
+
+class ImportMeasurements(RecordMeasurement):
+    """Results from a CSV or XLSX file: every row is checked first, and either all are kept
+    or none (one transaction; the errors name their rows)."""
+
+    code = "import-results"
+    label = "Import results"
+
+    def clean_data(self):
+        table = self.data["table"]
+        if table.total > MAX_IMPORTED:
+            message = f"At most {MAX_IMPORTED:,} results per file; this one has {table.total:,}."
+            raise InvalidInput("The file is too long.", {"file": [message]})
+        where = columns(table.header)
+        self.rows, problems = [], []
+        for number, cells in table.rows():
+
+            def cell(name, cells=cells):
+                index = where[name]
+                return cells[index] if index is not None and index < len(cells) else ""
+
+            try:
+                self.rows.append(
+                    (
+                        parse_moment(cell("measured_at")),
+                        parse_value(cell("value")),
+                        str(cell("note") or "")[:500],
+                    )
+                )
+            except InvalidInput as refused:
+                problems.append(
+                    f"Row {number}: " + " ".join(m for ms in refused.errors.values() for m in ms)
+                )
+        if problems:
+            shown = problems[:ERRORS_SHOWN]
+            if len(problems) > ERRORS_SHOWN:
+                shown.append(f"… and {len(problems) - ERRORS_SHOWN} more rows.")
+            raise InvalidInput(
+                f"{len(problems)} rows cannot be read; nothing was imported.", {"file": shown}
+            )
+        if not self.rows:
+            raise InvalidInput(
+                "The file holds no results.", {"file": ["No rows below the header."]}
+            )
+
+    def apply(self):
+        self.clean_data()
+        Measurement.objects.bulk_create(
+            Measurement(
+                kpi=self.obj,
+                measured_at=moment,
+                value=value,
+                note=note,
+                source=Measurement.Source.IMPORT,
+                entered_by=self.actor,
+            )
+            for moment, value, note in self.rows
+        )
+        latest = self.obj.measurements.order_by("-measured_at").values("measured_at").first()
+        self.obj.due_date = self.obj.next_due(timezone.localdate(latest["measured_at"]))
+        return self.save(self.obj)
+
+    def logged_values(self, before):
+        moments = sorted(moment for moment, _, _ in self.rows)
+        values = {
+            "imported": len(self.rows),
+            "from": moments[0].isoformat(),
+            "to": moments[-1].isoformat(),
+            "file": self.data.get("file_name", ""),
+            "due_date": self.obj.due_date.isoformat(),
+        }
+        return {"due_date": before.get("due_date")} if before else None, values

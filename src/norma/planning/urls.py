@@ -8,6 +8,11 @@ urlpatterns = [
     path("risks/heat-map/", views.risk_heat_map, name="risk_heat_map"),
     path("process-map/", process_views.process_map, name="process_map"),
     path(
+        "kpis/<str:reference>/import/",
+        views.ImportResults.as_view(register=registers.KpiRegister),
+        name="kpi_import",
+    ),
+    path(
         "responsibility-matrix/",
         process_views.responsibility_matrix,
         name="responsibility_matrix",

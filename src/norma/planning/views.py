@@ -12,7 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from norma.planning.measuring import RecordMeasurement, series
+from norma.core.actions import InvalidInput
+from norma.core.views.registers import RecordPost
+from norma.dataio.import_files import FileRefused, file_format, open_table, safe_filename
+from norma.planning.measuring import ImportMeasurements, RecordMeasurement, series
 from norma.planning.models import Consequence, Likelihood, Risk, Standing
 from norma.planning.registers import ObjectiveRegister, RiskRegister
 from norma.planning.scoring import SCALE, band_of, bands
@@ -136,3 +139,21 @@ def objective_context(objective, person) -> dict:
             lines=lines,
         )
     return {"chart": chart, "standing": standing, "latest_value": value}
+
+
+class ImportResults(RecordPost):
+    """A KPI's results from a CSV or XLSX file (columns date, value and, if wanted, note)."""
+
+    def make_action(self, request, obj):
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise FileRefused("Choose a .csv or .xlsx file with the results.")
+            table = open_table(upload.read(), file_format(upload.name, upload.size))
+        except FileRefused as refused:
+            raise InvalidInput(refused.message) from None
+        data = {"table": table, "file_name": safe_filename(upload.name)}
+        return ImportMeasurements(request.user, obj, data=data)
+
+    def done_message(self, obj):
+        return f"{obj.reference}: results imported."
