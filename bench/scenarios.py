@@ -65,6 +65,23 @@ def build(base: str, cookie: str, token: str) -> list[Scenario]:
             Scenario("document full-text search", get("/documents/search/?q=calibration+gauge")),
             Scenario("API document search", get("/api/v1/documents/search?q=torque+surf", api)),
         ]
+    kpis = _api_get(base, token, "/api/v1/planning/kpis/?page_size=1")
+    if kpis["results"]:
+        kpi = kpis["results"][0]["reference"]
+
+        def push(n):  # a result pushed by another system, as a live KPI gets them
+            body = json.dumps({"value": 90 + n % 10}).encode()
+            path = f"/api/v1/planning/kpis/{kpi}/measurements"
+            headers = {**api, "Content-Type": "application/json"}
+            return Request("POST", path, headers, body, expect=201)
+
+        scenarios += [
+            Scenario("risk list", get("/planning/risks-and-opportunities/")),
+            Scenario("risk heat map", get("/planning/risks/heat-map/")),
+            Scenario("KPI page (200 weekly results)", get(f"/planning/kpis/{kpi}/")),
+            Scenario("objective list", get("/planning/quality-objectives/")),
+            Scenario("API KPI push", push),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))
