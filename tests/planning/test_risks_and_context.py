@@ -518,3 +518,24 @@ def test_the_demo_shows_a_context_issue_past_its_review(demo):
     status, sentence = readiness(demo, "4.1")
     assert status == Status.PARTLY_MET
     assert "1 of 7 issues are past their review" in sentence
+
+
+def test_a_done_action_or_a_closed_risk_is_no_longer_a_task(process_owner, client_for):
+    soon = timezone.localdate() + datetime.timedelta(days=3)
+    risk = make_risk(process_owner, title="Late deliveries", owner=process_owner, due_date=soon)
+    open_action = make_action(
+        process_owner, title="Call the supplier", risk=risk, owner=process_owner, due_date=soon
+    )
+    done_action = make_action(
+        process_owner, title="Second source", risk=risk, owner=process_owner, due_date=soon
+    )
+    CompleteRiskAction(process_owner, done_action).execute()
+
+    def tasks():
+        context = client_for(process_owner).get("/").context
+        return {t.reference for t in [*context["overdue"], *context["upcoming"]]}
+
+    assert {risk.reference, open_action.reference} <= tasks()
+    assert done_action.reference not in tasks()
+    Risk.objects.filter(pk=risk.pk).update(status=Risk.Status.CLOSED)
+    assert risk.reference not in tasks()

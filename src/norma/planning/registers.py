@@ -21,7 +21,16 @@ from norma.planning.models import (
 )
 from norma.planning.scoring import band_expression
 
-REVIEW_DUE = Reminder(date_field="due_date", lead_days=(14, 1), to_owner=True, label="review due")
+
+def review_due(*finished) -> Reminder:
+    """The next review, reminded to the owner until the record is finished with."""
+    return Reminder(
+        date_field="due_date",
+        lead_days=(14, 1),
+        to_owner=True,
+        label="review due",
+        skip_statuses=tuple(finished),
+    )
 
 
 @registry.register
@@ -102,7 +111,7 @@ class ContextIssueRegister(Register):
         "clauses",
     ]
     clause_refs = ["4.1"]
-    reminders = [REVIEW_DUE]
+    reminders = [review_due(ContextIssue.Status.PAST)]
     task_label = "Review a context issue"
 
 
@@ -121,7 +130,7 @@ class ClimateDecisionRegister(Register):
     search_fields = ["reference", "title", "reasoning"]
     form_fields = ["title", "relevant", "reasoning", "owner", "due_date", "clauses"]
     clause_refs = ["4.1"]
-    reminders = [REVIEW_DUE]
+    reminders = [review_due()]
     task_label = "Review the climate decision"
 
 
@@ -140,7 +149,7 @@ class InterestedPartyRegister(Register):
     form_fields = ["title", "kind", "origin", "description", "owner", "due_date", "clauses"]
     clause_refs = ["4.2"]
     detail_template = "planning/party_detail.html"
-    reminders = [REVIEW_DUE]
+    reminders = [review_due(InterestedParty.Status.PAST)]
     task_label = "Review an interested party"
 
     @classmethod
@@ -239,7 +248,7 @@ class RiskRegister(Register):
     detail_template = "planning/risk_detail.html"
     nav_links = [("Risk heat map", "planning:risk_heat_map", None)]
     list_links = [("Heat map", "planning:risk_heat_map")]
-    reminders = [REVIEW_DUE]
+    reminders = [review_due(Risk.Status.CLOSED)]
     task_label = "Review a risk"
 
     @classmethod

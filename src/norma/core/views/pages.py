@@ -29,10 +29,13 @@ def home(request):
     for register in registry:
         if not request.user.has_perm(register.permission("view")):
             continue
+        # What its reminders stop for (a closed record, a done action) is no task either.
+        finished = {status for r in register.reminders for status in r.skip_statuses}
         items = (
             register.queryset_for(request.user)
             .live()
             .filter(owner=request.user, due_date__isnull=False)
+            .exclude(status__in=finished)
             .order_by("due_date")[:20]
         )
         tasks.extend(
