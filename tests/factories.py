@@ -55,7 +55,13 @@ def make_process(actor, **fields):
     """A process created through the real Create action (so it is logged like any other)."""
     from norma.core.actions import CreateRecord
 
-    data = {"title": "Process", "process_type": "core", **fields}
+    data = {
+        "title": "Process",
+        "process_type": "core",
+        "inputs": "Orders",
+        "outputs": "Parts",
+        **fields,
+    }
     return CreateRecord(actor, Process, data=data).execute()
 
 

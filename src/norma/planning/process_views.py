@@ -25,14 +25,14 @@ def _linked_registers():
 
 def linked_records(process, person) -> list[tuple]:
     """(register, total, first rows, list URL filtered to the process) per linked register
-    the person may read; at most two queries per register, whatever the number of records."""
+    the person may read; two queries per register, whatever the number of records."""
     sections = []
     for register in _linked_registers():
         if not person.has_perm(register.permission("view")):
             continue
         rows = register.queryset_for(person).live().filter(process=process)
         shown = list(rows.order_by("-pk")[:LINKED_SHOWN])
-        total = rows.count() if len(shown) == LINKED_SHOWN else len(shown)
+        total = rows.count()
         url = reverse(register.url_name("list")) + f"?process={process.pk}"
         sections.append((register, total, shown, url))
     return sections

@@ -212,28 +212,35 @@ def _measured_in_period():
 
 @clause_check("4.4.1")
 def processes_measured(person):
-    """4.4.1 c: each process has at least one KPI, measured in its last period."""
+    """4.4.1 a, b, c: each process has its inputs and outputs, and at least one KPI measured
+    in its last period."""
     processes = Process.objects.live()
     counts = processes.aggregate(
         total=Count("pk"),
+        described=Count("pk", filter=~Q(inputs="") & ~Q(outputs="")),
         with_kpi=Count("pk", filter=Q(pk__in=Kpi.objects.live().values("process_id"))),
         measured=Count("pk", filter=Q(pk__in=_measured_in_period().values("process_id"))),
     )
     evidence = [_list("kpi", "KPIs")]
     if not counts["total"]:
         return CheckResult(Status.MISSING, "No processes, so nothing is measured.", evidence)
-    if counts["measured"] == counts["total"]:
+    if counts["measured"] == counts["described"] == counts["total"]:
         return CheckResult(
             Status.MET,
-            f"Every process has a KPI measured in its last period ({counts['total']}).",
+            f"Every process has its inputs and outputs and a KPI measured in its last period "
+            f"({counts['total']}).",
             evidence,
         )
-    return CheckResult(
-        Status.PARTLY_MET,
-        f"{counts['with_kpi']} of {counts['total']} processes have a KPI; "
-        f"{counts['measured']} were measured in their last period.",
-        evidence,
-    )
+    gaps = []
+    if counts["described"] < counts["total"]:
+        missing = counts["total"] - counts["described"]
+        gaps.append(_n(missing, "process lacks", "processes lack") + " its inputs or outputs")
+    if counts["measured"] < counts["total"]:
+        gaps.append(
+            f"{counts['with_kpi']} of {counts['total']} processes have a KPI; "
+            f"{counts['measured']} were measured in their last period"
+        )
+    return CheckResult(Status.PARTLY_MET, _sentence(gaps), evidence)
 
 
 @clause_check("6.2")
