@@ -175,6 +175,16 @@ class Register:
         return cls.model.objects.visible_to(person).select_related(*cls.select_related)
 
     @classmethod
+    def readable_by(cls, person):
+        """What a page of the register's own may show: PermissionDenied without the right to
+        read the register, then the person's scope as everywhere."""
+        from django.core.exceptions import PermissionDenied
+
+        if not person.has_perm(cls.permission("view")):
+            raise PermissionDenied
+        return cls.queryset_for(person)
+
+    @classmethod
     def search(cls, queryset, text: str):
         """Every word must appear in one of the search fields; a reference code matches whole."""
         words = (text or "").split()

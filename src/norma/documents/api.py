@@ -93,9 +93,7 @@ class HitOut(Schema):
 
 
 def _document(request, reference) -> Document:
-    if not request.user.has_perm(VIEW):
-        raise PermissionDenied("You do not have the right to read documents.")
-    return get_object_or_404(DocumentRegister.queryset_for(request.user), reference=reference)
+    return get_object_or_404(DocumentRegister.readable_by(request.user), reference=reference)
 
 
 def _revision_out(revision: Revision) -> dict:

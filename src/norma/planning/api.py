@@ -7,7 +7,6 @@ measure) stay live: `POST /kpis/<reference>/measurements {"value": 98.2, "measur
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema, Status
@@ -48,9 +47,7 @@ class PushOut(Schema):
 
 
 def _kpi(request, reference) -> Kpi:
-    if not request.user.has_perm(KpiRegister.permission("view")):
-        raise PermissionDenied("You do not have the right to read KPIs.")
-    return get_object_or_404(KpiRegister.queryset_for(request.user), reference=reference)
+    return get_object_or_404(KpiRegister.readable_by(request.user), reference=reference)
 
 
 def _out(measurement: Measurement) -> dict:

@@ -85,6 +85,10 @@ class RecordMeasurement(Action):
             note=self.note,
             entered_by=self.actor,
         )
+        return self.next_due_from_latest()
+
+    def next_due_from_latest(self):
+        """The next result falls due one period after the latest, whatever order they came."""
         latest = self.obj.measurements.order_by("-measured_at").values("measured_at").first()
         self.obj.due_date = self.obj.next_due(timezone.localdate(latest["measured_at"]))
         return self.save(self.obj)
@@ -194,9 +198,7 @@ class ImportMeasurements(RecordMeasurement):
             )
             for moment, value, note in self.rows
         )
-        latest = self.obj.measurements.order_by("-measured_at").values("measured_at").first()
-        self.obj.due_date = self.obj.next_due(timezone.localdate(latest["measured_at"]))
-        return self.save(self.obj)
+        return self.next_due_from_latest()
 
     def logged_values(self, before):
         moments = sorted(moment for moment, _, _ in self.rows)

@@ -2,13 +2,13 @@
 turtle diagram, and the map of how the processes hand work to each other (4.4)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from norma.core.registers import registry
 from norma.planning.models import LETTERS, Process, ProcessType, QmsRole
 from norma.planning.process_map import process_map_svg
+from norma.planning.registers import ProcessRegister, QmsRoleRegister
 
 LINKED_SHOWN = 10
 MAP_MOST = 60
@@ -40,8 +40,6 @@ def linked_records(process, person) -> list[tuple]:
 
 def roles_of(process, person) -> list[tuple]:
     """(role, letters) for the roles with a part in this process: its row of the matrix."""
-    from norma.planning.registers import QmsRoleRegister
-
     if not person.has_perm(QmsRoleRegister.permission("view")):
         return []
     roles = (
@@ -63,12 +61,8 @@ def roles_of(process, person) -> list[tuple]:
 @login_required
 def responsibility_matrix(request):
     """Processes down, roles across, A/R/C/I in the cells (5.3), in a fixed number of queries."""
-    from norma.planning.registers import ProcessRegister, QmsRoleRegister
-
-    if not request.user.has_perm(QmsRoleRegister.permission("view")):
-        raise PermissionDenied
     roles = list(
-        QmsRoleRegister.queryset_for(request.user)
+        QmsRoleRegister.readable_by(request.user)
         .live()
         .filter(status=QmsRole.Status.CURRENT)
         .order_by("title")
@@ -97,8 +91,6 @@ def responsibility_matrix(request):
 
 
 def process_context(process, person) -> dict:
-    from norma.planning.registers import ProcessRegister
-
     visible = ProcessRegister.queryset_for(person).live().order_by("title")
     return {
         "roles": roles_of(process, person),
@@ -109,11 +101,7 @@ def process_context(process, person) -> dict:
 
 
 def _process(request, reference) -> Process:
-    from norma.planning.registers import ProcessRegister
-
-    if not request.user.has_perm(ProcessRegister.permission("view")):
-        raise PermissionDenied
-    return get_object_or_404(ProcessRegister.queryset_for(request.user), reference=reference)
+    return get_object_or_404(ProcessRegister.readable_by(request.user), reference=reference)
 
 
 @login_required
@@ -136,12 +124,8 @@ def turtle(request, reference):
 
 @login_required
 def process_map(request):
-    from norma.planning.registers import ProcessRegister
-
-    if not request.user.has_perm(ProcessRegister.permission("view")):
-        raise PermissionDenied
     processes = list(
-        ProcessRegister.queryset_for(request.user)
+        ProcessRegister.readable_by(request.user)
         .live()
         .order_by("process_type", "title")
         .prefetch_related("hands_over_to")[: MAP_MOST + 1]

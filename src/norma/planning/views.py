@@ -5,7 +5,6 @@ objective pages show besides their fields (trends, latest results, standing)."""
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -66,14 +65,11 @@ def matrix(risks, kind: str, residual: bool):
 
 @login_required
 def risk_heat_map(request):
-    if not request.user.has_perm(RiskRegister.permission("view")):
-        raise PermissionDenied
     kind = request.GET.get("kind", Risk.Kind.RISK)
     if kind not in Risk.Kind.values:
         kind = Risk.Kind.RISK
-    risks = (
-        RiskRegister.queryset_for(request.user).live().filter(status=Risk.Status.OPEN, kind=kind)
-    )
+    risks = RiskRegister.readable_by(request.user).live()
+    risks = risks.filter(status=Risk.Status.OPEN, kind=kind)
     measure = "benefit" if kind == Risk.Kind.OPPORTUNITY else "consequence"
     maps = []
     for residual, heading in ((False, "Before treatment"), (True, "After treatment")):
