@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "norma.standards",
     "norma.planning",
     "norma.documents",
+    "norma.people",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -210,6 +211,16 @@ NORMA_ACKNOWLEDGE_DAYS = env_int("NORMA_ACKNOWLEDGE_DAYS", 14)
 # Risks: the bands of the 5×5 matrix, and the score from which a risk needs actions.
 NORMA_RISK_BANDS = env_str("NORMA_RISK_BANDS", "Low:1-4,Medium:5-9,High:10-16,Critical:20-25")
 NORMA_RISK_ACTION_SCORE = env_int("NORMA_RISK_ACTION_SCORE", 10)
+
+# People (7.2, 7.3, 9.2.2): when a certificate counts as expiring, how long people have to
+# take a course again after a new revision of a linked document, the share of each department
+# that must have acknowledged the policy and the objectives, and what qualifies an auditor.
+NORMA_EXPIRING_DAYS = env_int("NORMA_EXPIRING_DAYS", 60)
+NORMA_RETRAINING_DAYS = env_int("NORMA_RETRAINING_DAYS", 30)
+NORMA_AWARENESS_THRESHOLD = env_int("NORMA_AWARENESS_THRESHOLD", 90)
+NORMA_INTERNAL_AUDITOR_AUDITS = env_int("NORMA_INTERNAL_AUDITOR_AUDITS", 2)
+NORMA_LEAD_AUDITOR_AUDITS = env_int("NORMA_LEAD_AUDITOR_AUDITS", 5)
+NORMA_LEAD_AUDITOR_SUPERVISED_LEADS = env_int("NORMA_LEAD_AUDITOR_SUPERVISED_LEADS", 1)
 
 # Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
 NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("norma.core.urls")),
     path("standards/", include("norma.standards.urls")),
     path("planning/", include("norma.planning.urls")),
+    path("people/", include("norma.people.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

@@ -8,6 +8,7 @@ NAV_GROUPS = [
     "Context and leadership",
     "Planning",
     "Support",
+    "People and competence",
     "Operation",
     "Performance evaluation",
     "Improvement",

@@ -43,6 +43,16 @@ KPI_RIGHTS = ["planning.add_kpi", "planning.change_kpi", "planning.add_measureme
 OBJECTIVE_RIGHTS = ["planning.add_objective", "planning.change_objective"]
 # Changes to the QMS: process owners propose them, top management approves them (6.3).
 CHANGE_RIGHTS = ["planning.add_plannedchange", "planning.change_plannedchange"]
+# Managers record their people's training and skills, assign courses and judge whether
+# training worked (7.2); job roles, courses, plans and audit experience are the quality team's.
+TRAINING_RIGHTS = [
+    *[
+        f"people.{verb}_{model}"
+        for verb in ("add", "change")
+        for model in ("trainingrecord", "assessment", "trainingassignment")
+    ],
+    "people.evaluate_trainingrecord",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
@@ -55,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *OBJECTIVE_RIGHTS,
         *CHANGE_RIGHTS,
         "planning.approve_plannedchange",
+        *TRAINING_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
@@ -67,16 +78,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *RISK_RIGHTS,
         *KPI_RIGHTS,
         *CHANGE_RIGHTS,
+        *TRAINING_RIGHTS,
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
     ],
     RoleCode.INTERNAL_AUDITOR: READ_ALL,
     RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry"],
-    # The registrar sees the evidence, read-only, and nothing about people or the platform.
+    # The registrar sees the evidence, read-only (competence records included, which they
+    # sample), and nothing about the platform.
     RoleCode.EXTERNAL_AUDITOR: [
         "standards.view_*",
         "planning.view_*",
+        "people.view_*",
         "documents.view_document",
     ],
 }

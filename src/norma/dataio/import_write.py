@@ -58,6 +58,8 @@ def write_records(model, rows, actor, reason: str) -> tuple[int, object, object]
         afters = [logged_values(row.obj, row.many) for row in chunk]
         insert_objects(model, objs)
         insert_links(model, objs, [row.many for row in chunk])
+        if hasattr(model, "rows_imported"):  # what saving a record would have set off
+            model.rows_imported(objs)
         changes = [
             Change(obj, "create", after=after, reason=reason)
             for obj, after in zip(objs, afters, strict=True)

@@ -8,6 +8,7 @@ role). A person fills at most one slot per round and never one on a revision the
 import html
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -23,6 +24,10 @@ from norma.documents.models import (
     Step,
     add_months,
 )
+
+# Sent inside the transaction that puts a revision in force, with `document` and `revision`
+# (the people app re-assigns the courses built on the document).
+revision_took_effect = Signal()
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ def make_effective(document: Document, revision: Revision, today=None) -> Revisi
     if document.document_type.is_record:
         document.retained_from = revision.effective_date
     index_document(document, revision)
+    revision_took_effect.send(sender=Document, document=document, revision=revision)
     return previous
 
 

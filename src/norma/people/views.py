@@ -1,0 +1,197 @@
+"""Pages of the people app beyond its registers: the competence matrix (with its gaps and
+exports), awareness of the policy and objectives per department, a manager's team, and the
+register of qualified auditors."""
+
+import csv
+import io
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from openpyxl import Workbook
+
+from norma.core.exports import neutralise
+from norma.core.models import Department, Site
+from norma.core.registers import DepartmentChoiceField
+from norma.people import auditors, awareness, competence
+from norma.people.competence import State
+from norma.reports.charts import bar_chart, status_chart
+
+MATRIX_MOST = 1000  # people in one matrix; narrow it by department, site or job role
+TONES = {State.MET: "ok", State.EXPIRING: "warn", State.EXPIRED: "bad", State.MISSING: "neutral"}
+
+
+class MatrixFilter(forms.Form):
+    department = DepartmentChoiceField(
+        queryset=Department.objects.filter(is_active=True).select_related("site"),
+        required=False,
+        empty_label="Any",
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(is_active=True), required=False, empty_label="Any"
+    )
+    job_role = forms.ModelChoiceField(
+        queryset=competence.current_roles().order_by("title"),
+        required=False,
+        empty_label="Any",
+        label="Job role",
+    )
+    gaps = forms.BooleanField(required=False, label="Only people with gaps")
+
+
+def _require(request, permission: str):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def people_in_view(request):
+    """The active people this person may see, narrowed by the matrix's filter."""
+    form = MatrixFilter(request.GET or None)
+    people = request.user.scope.filter(competence.staff())
+    if form.is_valid():
+        chosen = form.cleaned_data
+        if chosen["department"]:
+            people = people.filter(department=chosen["department"])
+        if chosen["site"]:
+            people = people.filter(site=chosen["site"])
+        if chosen["job_role"]:
+            people = people.filter(job_roles=chosen["job_role"])
+    return form, people.order_by("full_name", "pk")
+
+
+def _matrix(request):
+    _require(request, "people.view_trainingrecord")
+    form, people = people_in_view(request)
+    shown = people.filter(pk__in=people.values("pk")[:MATRIX_MOST])
+    found = competence.matrix(shown)
+    if form.is_valid() and form.cleaned_data["gaps"]:
+        found.rows = [row for row in found.rows if row.gaps]
+    return form, found
+
+
+@login_required
+def competence_matrix(request):
+    form, found = _matrix(request)
+    counts = found.counts()
+    chart = status_chart(
+        [(State(s).label, n, TONES[s]) for s, n in counts.items()],
+        title="Requirements of the people shown",
+    )
+    context = {
+        "form": form,
+        "matrix": found,
+        "chart": chart if any(counts.values()) else None,
+        "gaps": found.gaps(),
+        "most": MATRIX_MOST,
+        "query": request.GET.urlencode(),
+        "expiring_days": settings.NORMA_EXPIRING_DAYS,
+    }
+    return render(request, "people/competence_matrix.html", context)
+
+
+def matrix_table(found) -> list[list[str]]:
+    """The matrix as rows of text: a heading row, then one row per person."""
+    rows = [["Person", "Department", "Job roles", *(c.label for c in found.columns)]]
+    for row in found.rows:
+        cells = []
+        for cell in row.cells:
+            if cell is None:
+                cells.append("")
+                continue
+            text = cell.label + (f" until {cell.until}" if cell.until else "")
+            if cell.planned:
+                text += f" (planned by {cell.planned})"
+            cells.append(text)
+        department = row.person.department.label if row.person.department else ""
+        roles = "; ".join(role.title for role in row.roles)
+        rows.append([row.person.full_name, department, roles, *cells])
+    return [[neutralise(value) for value in line] for line in rows]
+
+
+@login_required
+def matrix_export(request, fmt: str):
+    """The matrix as CSV or XLSX, as filtered on the page."""
+    if fmt not in ("csv", "xlsx"):
+        raise PermissionDenied
+    _, found = _matrix(request)
+    name = f"competence-matrix-{timezone.localdate():%Y-%m-%d}"
+    lines = matrix_table(found)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        csv.writer(buffer).writerows(lines)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title="Competence matrix")
+        for line in lines:
+            sheet.append(line)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+def awareness_page(request):
+    """7.3: per department, the share of people who acknowledged the policy and objectives."""
+    _require(request, "people.view_trainingrecord")
+    people = request.user.scope.filter(competence.staff())
+    revisions = awareness.revisions_in_force()
+    groups = awareness.by_department(people) if revisions else []
+    threshold = settings.NORMA_AWARENESS_THRESHOLD
+    chart = bar_chart(
+        [(g.label, g.percent, "ok" if g.percent >= threshold else "bad") for g in groups],
+        title="Acknowledged the policy and objectives in force",
+        unit="%",
+        max_value=100,
+    )
+    context = {
+        "groups": groups,
+        "revisions": revisions,
+        "threshold": threshold,
+        "chart": chart if groups else None,
+    }
+    return render(request, "people/awareness.html", context)
+
+
+@login_required
+def my_team(request):
+    """A manager's people: their competence gaps, training to take, and whether they have
+    acknowledged the policy and objectives (7.3)."""
+    team = competence.staff().filter(manager=request.user).order_by("full_name")
+    found = competence.matrix(team)
+    standing = {s.person.pk: s for s in awareness.standings(team)}
+    rows = [
+        (
+            row,
+            standing[row.person.pk],
+            [
+                (c.label, cell)
+                for c, cell in zip(found.columns, row.cells, strict=True)
+                if cell and cell.is_gap
+            ],
+        )
+        for row in found.rows
+    ]
+    return render(request, "people/my_team.html", {"rows": rows})
+
+
+@login_required
+def auditors_page(request):
+    """The qualified internal and lead auditors, with the evidence for each; the list the
+    audit programme draws its auditors from."""
+    _require(request, "people.view_auditexperience")
+    context = {
+        "qualifications": auditors.qualifications(),
+        "criteria": auditors.criteria(),
+    }
+    return render(request, "people/auditors.html", context)
