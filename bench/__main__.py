@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import imports, load, report, scenarios
-from bench.server import Server, prepare
+from bench.server import Server, largest_department, prepare
 
 
 def log(message: str):
@@ -25,7 +25,8 @@ def run(args) -> dict:
     try:
         cookie = server.session_cookie()
         rows = []
-        for scenario in scenarios.build(server.base, cookie, token):
+        department = largest_department(data_dir)
+        for scenario in scenarios.build(server.base, cookie, token, department):
             results = []
             for concurrency in (1, 8):
                 result = load.run(

@@ -20,7 +20,7 @@ def _api_get(base, token, path):
         return json.loads(response.read())
 
 
-def build(base: str, cookie: str, token: str) -> list[Scenario]:
+def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]:
     """Scenarios use real references from the seeded data, found through the API."""
     page = _api_get(base, token, "/api/v1/planning/processes/?page_size=1&status=approved")
     first = page["results"][0]
@@ -81,6 +81,17 @@ def build(base: str, cookie: str, token: str) -> list[Scenario]:
             Scenario("KPI page (200 weekly results)", get(f"/planning/kpis/{kpi}/")),
             Scenario("objective list", get("/planning/quality-objectives/")),
             Scenario("API KPI push", push),
+        ]
+    if department:
+        pk, headcount = department
+        scenarios += [
+            Scenario(
+                f"competence matrix ({headcount} people)",
+                get(f"/people/competence-matrix/?department={pk}"),
+            ),
+            Scenario("training record list", get("/people/training-records/")),
+            Scenario("qualified auditors", get("/people/qualified-auditors/")),
+            Scenario("awareness", get("/people/awareness/")),
         ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):

@@ -53,6 +53,26 @@ def prepare(data_dir: Path, scale: str, reseed: bool, log) -> str:
     return out.strip().splitlines()[-1]
 
 
+LARGEST_DEPARTMENT = (
+    "from django.db.models import Count; from norma.core.models import Department; "
+    "print(Department.objects.annotate(n=Count('person')).order_by('-n')"
+    ".values_list('pk', 'n').first())"
+)
+
+
+def largest_department(data_dir: Path) -> tuple[int, int] | None:
+    """(id, headcount) of the department with the most people: the competence matrix's case."""
+    out = subprocess.run(
+        [*NORMA, "manage", "shell", "-c", LARGEST_DEPARTMENT],
+        env=environment(data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"\((\d+), (\d+)\)", out)
+    return (int(found[1]), int(found[2])) if found else None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

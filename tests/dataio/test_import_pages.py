@@ -57,7 +57,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_unknown_registers_are_404(
 ):
     assert client.get(UPLOAD_URL).status_code == 302
     assert client_for(quality_manager).get("/data/import/planning/nothing/").status_code == 404
-    assert client_for(quality_manager).get("/data/import/core/person/").status_code == 404
+    assert client_for(quality_manager).get("/data/import/core/site/").status_code == 404
 
 
 def test_an_import_is_visible_only_to_the_person_who_uploaded_it(

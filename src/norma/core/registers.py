@@ -308,19 +308,25 @@ def _make_filter(register) -> type[django_filters.FilterSet]:
             )
         if isinstance(declared, django_filters.ModelChoiceFilter):
             declared.extra["empty_label"] = "Any"
-    for name in ("owner", "process"):
-        if name in filterset.base_filters:
-            # Offer only what the register's rows refer to (people who own something here, the
-            # processes documents belong to), not every one in a large organisation.
-            filterset.base_filters[name].queryset = partial(_referred_to, register, name)
+    for name, declared in filterset.base_filters.items():
+        model = getattr(declared, "extra", {}).get("queryset")
+        model = getattr(model, "model", None)
+        if model is not None and model._meta.label in LARGE_CHOICES:
+            # Offer only what the register's rows refer to (people who own or took something
+            # here, the processes documents belong to), not every one in a large organisation.
+            declared.queryset = partial(_referred_to, register, name)
     return filterset
+
+
+# Related models with too many rows to offer them all as a filter's choices, and their order.
+LARGE_CHOICES = {"core.Person": "full_name", "planning.Process": "title"}
 
 
 def _referred_to(register, name, request=None):
     field = register.model._meta.get_field(name)
     used = register.model.objects.filter(**{f"{name}__isnull": False}).values(field.attname)
     related = field.related_model.objects.filter(pk__in=used)
-    return related.order_by("full_name" if name == "owner" else "title")
+    return related.order_by(LARGE_CHOICES[related.model._meta.label])
 
 
 class RegisterRegistry:

@@ -7,6 +7,7 @@ then resets and re-validates it. That keeps a 100,000-row check to a fixed numbe
 from dataclasses import dataclass, field
 
 from django import forms
+from django.db import models
 
 from norma.dataio.import_lookups import CellError, Lookup, PrefetchedField, normalise
 from norma.dataio.import_mapping import ROW, converter, default_value, map_header
@@ -50,6 +51,18 @@ def import_form_class(register):
     return ImportForm
 
 
+def together_key(value):
+    """How a value is compared with other rows': records by id, text without case."""
+    if isinstance(value, models.Model):
+        return value.pk
+    return normalise(value) if isinstance(value, str) else value
+
+
+def join_and(words: list) -> str:
+    words = [str(w) for w in words]
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
 class RowChecker:
     """Validates rows of one file for one register, as one person (their scope applies)."""
 
@@ -81,6 +94,16 @@ class RowChecker:
             n for n in self.form._meta.fields if getattr(self.model_field(n), "unique", False)
         ]
         self.seen: dict[str, dict] = {name: {} for name in self.unique}
+        # Unique together (a person trained on a course once a day): checked across the file.
+        self.together = [
+            tuple(c.fields)
+            for c in self.model._meta.constraints
+            if isinstance(c, models.UniqueConstraint)
+            and c.fields
+            and c.condition is None
+            and set(c.fields) <= set(self.form._meta.fields)
+        ]
+        self.seen_together: dict[tuple, dict] = {fields: {} for fields in self.together}
         self.used: dict[str, set] = {name: set() for name in self.lookups}
 
     def model_field(self, name):
@@ -147,6 +170,18 @@ class RowChecker:
                 return
             if value:
                 self.seen[name][value] = row.number
+        for fields in self.together:
+            key = tuple(together_key(form.cleaned_data.get(name)) for name in fields)
+            if None in key:
+                continue
+            if key in self.seen_together[fields]:
+                names = join_and([self.form.fields[n].label or n for n in fields]).lower()
+                row.errors[ROW] = [
+                    f"Row {self.seen_together[fields][key]} has the same {names}; "
+                    "each may appear once."
+                ]
+                return
+            self.seen_together[fields][key] = row.number
         for name in self.lookups:
             value = form.cleaned_data.get(name)
             if isinstance(form.fields[name], PrefetchedField) and form.fields[name].many:

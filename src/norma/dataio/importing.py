@@ -36,9 +36,24 @@ class ImportRefused(Exception):
     """The commit did not happen; nothing was written. The message says why."""
 
 
+# Declarations that are imported through the same machinery without being registers of their
+# own (the people of the organisation, kept by the platform: see norma.people.imports).
+importers: list = []
+
+
+def importable(declaration):
+    if declaration not in importers:
+        importers.append(declaration)
+    return declaration
+
+
 def register_for(app_label: str, model_name: str):
     return next(
-        (r for r in registry if r.app_label() == app_label and r.model_name() == model_name),
+        (
+            r
+            for r in [*registry, *importers]
+            if r.app_label() == app_label and r.model_name() == model_name
+        ),
         None,
     )
 

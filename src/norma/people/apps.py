@@ -8,7 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from norma.documents.workflow import revision_took_effect
-        from norma.people import registers  # noqa: F401  (registers declare themselves)
+        from norma.people import imports, registers  # noqa: F401  (they declare themselves)
 
         revision_took_effect.connect(retrain_on_new_revision, dispatch_uid="people.retrain")
 
