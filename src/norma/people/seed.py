@@ -244,6 +244,7 @@ def seed_demo(org):
             "trainer": courses[course].provider,
         }
         CreateRecord(amira, TrainingRecord, data=data).execute()
+    _judge_older_training(org, today)
     for name, requirement, level, days in ASSESSMENTS:
         data = {
             "person": person(name),
@@ -266,6 +267,16 @@ def seed_demo(org):
         CreateRecord(amira, AuditExperience, data=data).execute()
     _plan_and_revise(org, courses, today)
     _acknowledge_policy_and_objectives(org)
+
+
+def _judge_older_training(org, today):
+    """Training whose effectiveness check fell due over a month ago has been judged; the
+    recent ones wait in their manager's tasks."""
+    amira = org.person("Amira Haddad")
+    due = TrainingRecord.objects.filter(due_date__lt=today - timedelta(days=30))
+    for record in due.select_related("person__manager"):
+        judge = record.person.manager or amira
+        JudgeEffective(judge, record, reason="Applied at work as the course intended.").execute()
 
 
 def _plan_and_revise(org, courses, today):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -19,6 +19,12 @@ from norma.core.models import Department, Site
 from norma.core.registers import DepartmentChoiceField
 from norma.people import auditors, awareness, competence
 from norma.people.competence import State
+from norma.people.models import TrainingAssignment
+from norma.people.registers import (
+    AssessmentRegister,
+    TrainingAssignmentRegister,
+    TrainingRecordRegister,
+)
 from norma.reports.charts import bar_chart, status_chart
 
 MATRIX_MOST = 1000  # people in one matrix; narrow it by department, site or job role
@@ -195,3 +201,34 @@ def auditors_page(request):
         "criteria": auditors.criteria(),
     }
     return render(request, "people/auditors.html", context)
+
+
+@login_required
+def profile(request, pk: int):
+    """One person's competence, as an auditor samples it: their job roles and where they stand
+    against each requirement, with the training records, assessments and assignments behind it."""
+    viewer = request.user
+    people = competence.staff().filter(pk=pk)
+    if viewer.pk != pk:
+        _require(request, "people.view_trainingrecord")
+        people = viewer.scope.filter(people)
+    person = get_object_or_404(people.select_related("department__site", "site", "manager"))
+    found = competence.matrix(competence.staff().filter(pk=pk))
+    row = found.rows[0]
+    mine = {"person": person}
+    context = {
+        "person": person,
+        "roles": row.roles,
+        "standing": list(zip(found.columns, row.cells, strict=True)),
+        "records": TrainingRecordRegister.queryset_for(viewer)
+        .filter(**mine)
+        .order_by("-completed_on", "-pk"),
+        "assessments": AssessmentRegister.queryset_for(viewer)
+        .filter(**mine)
+        .order_by("-assessed_on", "-pk"),
+        "assignments": TrainingAssignmentRegister.queryset_for(viewer)
+        .filter(**mine, status=TrainingAssignment.Status.OPEN)
+        .order_by("due_date"),
+        "awareness": awareness.standings([person])[0],
+    }
+    return render(request, "people/profile.html", context)
