@@ -324,7 +324,10 @@ LARGE_CHOICES = {"core.Person": "full_name", "planning.Process": "title"}
 
 def _referred_to(register, name, request=None):
     field = register.model._meta.get_field(name)
-    used = register.model.objects.filter(**{f"{name}__isnull": False}).values(field.attname)
+    rows = register.model.objects
+    if request is not None and request.user.is_authenticated:
+        rows = rows.visible_to(request.user)  # no names from records the person may not read
+    used = rows.filter(**{f"{name}__isnull": False}).values(field.attname)
     related = field.related_model.objects.filter(pk__in=used)
     return related.order_by(LARGE_CHOICES[related.model._meta.label])
 

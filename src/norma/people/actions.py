@@ -87,7 +87,8 @@ class IssuePlan(Action):
         named = Q(pk__in=plan.people.values("pk"))
         by_role = Q(pk__in=Person.objects.filter(job_roles__in=plan.job_roles.all()).values("pk"))
         by_department = Q(department__in=plan.departments_trained.all())
-        return Person.objects.filter(is_active=True).filter(named | by_role | by_department)
+        reached = Person.objects.filter(is_active=True).filter(named | by_role | by_department)
+        return self.actor.scope.filter(reached)  # nobody outside the issuer's own sites
 
     def apply(self):
         plan = self.obj

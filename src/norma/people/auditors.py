@@ -39,9 +39,9 @@ class Qualification:
         return any(r.course.qualifies == kind for r in self.courses)
 
 
-def qualifications(today=None) -> list[Qualification]:
-    """Everyone with a qualifying course or audit experience, with where they stand; three
-    queries whatever their number."""
+def qualifications(today=None, people=None) -> list[Qualification]:
+    """Everyone with a qualifying course or audit experience (among `people`, when given),
+    with where they stand; three queries whatever their number."""
     today = today or timezone.localdate()
     records = (
         TrainingRecord.objects.live()
@@ -62,7 +62,9 @@ def qualifications(today=None) -> list[Qualification]:
     courses: dict[int, list] = {}
     for record in records:
         courses.setdefault(record.person_id, []).append(record)
-    people = Person.objects.filter(is_active=True, pk__in=set(courses) | set(experience))
+    people = (Person.objects if people is None else people).filter(
+        is_active=True, pk__in=set(courses) | set(experience)
+    )
     found = []
     for person in people.select_related("department", "site"):
         done = experience.get(person.pk, {})

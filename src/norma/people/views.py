@@ -197,7 +197,9 @@ def auditors_page(request):
     audit programme draws its auditors from."""
     _require(request, "people.view_auditexperience")
     context = {
-        "qualifications": auditors.qualifications(),
+        "qualifications": auditors.qualifications(
+            people=request.user.scope.filter(competence.staff())
+        ),
         "criteria": auditors.criteria(),
     }
     return render(request, "people/auditors.html", context)
