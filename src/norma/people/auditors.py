@@ -45,9 +45,17 @@ def qualifications(today=None, people=None) -> list[Qualification]:
     today = today or timezone.localdate()
     records = (
         TrainingRecord.objects.live()
-        .filter(result__in=COUNTS, course__qualifies__in=QUALIFYING)
+        .filter(result__in=COUNTS, course__in=Course.objects.filter(qualifies__in=QUALIFYING))
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
         .select_related("course")
+        .only(
+            "reference",
+            "person_id",
+            "completed_on",
+            "expires_on",
+            "course__title",
+            "course__qualifies",
+        )
         .order_by("completed_on")
     )
     counted = AuditExperience.objects.live().filter(status=AuditExperience.Status.COUNTED)
@@ -66,7 +74,7 @@ def qualifications(today=None, people=None) -> list[Qualification]:
         is_active=True, pk__in=set(courses) | set(experience)
     )
     found = []
-    for person in people.select_related("department", "site"):
+    for person in people.select_related("department").only("full_name", "department__name"):
         done = experience.get(person.pk, {})
         qualification = Qualification(
             person,

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from norma.core.models import Department
 from norma.people.models import (
     COUNTS,
     Assessment,
@@ -103,16 +104,30 @@ def current_roles():
     return JobRole.objects.live().filter(status=JobRole.Status.CURRENT)
 
 
+# What the matrix and the pages built on it read of a person (whole Person rows cost more to
+# build than everything else the matrix does).
+PERSON_FIELDS = ("full_name", "job_title", "department_id")
+
+
 def matrix(people, today: date | None = None) -> Matrix:
     """The competence matrix of these people (a queryset, read here)."""
     today = today or timezone.localdate()
     soon = today + timedelta(days=settings.NORMA_EXPIRING_DAYS)
-    people_list = list(
-        people.select_related("department__site", "site").prefetch_related(
-            Prefetch("job_roles", queryset=current_roles().only("pk", "title", "reference"))
-        )
+    people_list = list(people.only(*PERSON_FIELDS))
+    departments = Department.objects.select_related("site").in_bulk(
+        {p.department_id for p in people_list if p.department_id}
     )
-    role_ids = {role.pk for person in people_list for role in person.job_roles.all()}
+    for person in people_list:  # each department built once, not once per person
+        person.department = departments.get(person.department_id)
+    ids = people.values("pk")
+    held = JobRole.holders.through.objects.filter(
+        person_id__in=ids, jobrole__in=current_roles()
+    ).values_list("person_id", "jobrole_id")
+    roles_of: dict[int, list[int]] = {}
+    for person_id, role_id in held:
+        roles_of.setdefault(person_id, []).append(role_id)
+    role_ids = {r for found in roles_of.values() for r in found}
+    roles = {r.pk: r for r in current_roles().filter(pk__in=role_ids).only("title", "reference")}
     requirements = list(
         Requirement.objects.live()
         .filter(status=Requirement.Status.CURRENT, job_role_id__in=role_ids)
@@ -120,21 +135,20 @@ def matrix(people, today: date | None = None) -> Matrix:
         .order_by("kind", "title", "pk")
     )
     columns, column_of, needs = _columns(requirements)
-    ids = people.values("pk")
     trained = _latest_training(ids, {c.course_id for c in columns if c.kind == "course"})
     assessed = _latest_assessments(ids, [r.pk for r in requirements])
     planned = _open_assignments(ids)
     rows = []
     for person in people_list:
-        roles = list(person.job_roles.all())
-        wanted = {column_of[r] for role in roles for r in needs.get(role.pk, ())}
+        mine = sorted((roles[r] for r in roles_of.get(person.pk, ())), key=lambda r: r.title)
+        wanted = {column_of[r] for role in mine for r in needs.get(role.pk, ())}
         cells = [
             _cell(column, person.pk, trained, assessed, planned, today, soon)
             if column.key in wanted
             else None
             for column in columns
         ]
-        rows.append(Row(person, roles, cells))
+        rows.append(Row(person, mine, cells))
     return Matrix(columns, rows)
 
 
@@ -167,19 +181,17 @@ def _columns(requirements):
 
 
 def _latest_training(people_ids, course_ids) -> dict:
-    """(person, course) → (expires_on, reference) of the training that lasts longest."""
-    best = {}
+    """(person, course) → the last day of the training that lasts longest (None: for good),
+    worked out in the database, one row per person and course."""
     rows = (
         TrainingRecord.objects.live()
         .filter(person_id__in=people_ids, course_id__in=course_ids, result__in=COUNTS)
-        .values_list("person_id", "course_id", "expires_on", "reference")
+        .values("person_id", "course_id")
+        .annotate(until=Max("expires_on"), lasting=Count("pk", filter=Q(expires_on__isnull=True)))
+        .values_list("person_id", "course_id", "until", "lasting")
+        .order_by()
     )
-    for person_id, course_id, expires_on, reference in rows:
-        key = (person_id, course_id)
-        held = best.get(key)
-        if held is None or (held[0] is not None and (expires_on is None or expires_on > held[0])):
-            best[key] = (expires_on, reference)
-    return best
+    return {(p, c): (None if lasting else until) for p, c, until, lasting in rows}
 
 
 def _latest_assessments(people_ids, requirement_ids) -> dict:
@@ -216,8 +228,8 @@ def _open_assignments(people_ids) -> dict:
 
 def _cell(column, person_id, trained, assessed, planned, today, soon) -> Cell:
     if column.kind == Requirement.Kind.COURSE:
-        held = trained.get((person_id, column.course_id))
-        cell = _dated(held[0], held[1], today, soon) if held else Cell(State.MISSING)
+        key = (person_id, column.course_id)
+        cell = _dated(trained[key], "", today, soon) if key in trained else Cell(State.MISSING)
     else:
         found = [assessed[k] for r in column.requirement_ids if (k := (person_id, r)) in assessed]
         level, until, reference = max(found, key=lambda a: a[0]) if found else (0, None, "")

@@ -113,7 +113,7 @@ class TrainingRecordRegister(Register):
         "status",
         "due_date",
     ]
-    filter_fields = ["status", "result", "person", "course", "owner", "site", "department"]
+    filter_fields = ["status", "result", "course", "site", "department"]
     search_fields = ["reference", "title", "trainer"]
     form_fields = ["person", "course", "completed_on", "result", "score", "trainer", "expires_on"]
     detail_fields = [
@@ -175,7 +175,7 @@ class TrainingAssignmentRegister(Register):
     nav_group = NAV
     description = "Training each person has to take, why, and by when."
     list_columns = ["reference", "person", "course", "reason", "status", "due_date"]
-    filter_fields = ["status", "reason", "person", "course", "site", "department"]
+    filter_fields = ["status", "reason", "course", "site", "department"]
     search_fields = ["reference", "title", "cause"]
     form_fields = ["person", "course", "reason", "cause", "due_date"]
     detail_fields = [
@@ -211,7 +211,7 @@ class AssessmentRegister(Register):
     nav_group = NAV
     description = "Education, experience and skills judged, at a level, with the evidence."
     list_columns = ["reference", "person", "requirement", "level", "assessed_on", "valid_until"]
-    filter_fields = ["status", "level", "person", "owner", "site", "department"]
+    filter_fields = ["status", "level", "site", "department"]
     search_fields = ["reference", "title", "basis"]
     form_fields = ["person", "requirement", "level", "assessed_on", "valid_until", "basis", "owner"]
     select_related = ["owner", "site", "department", "person", "requirement"]

@@ -4,14 +4,19 @@ register of qualified auditors."""
 
 import csv
 import io
+from functools import lru_cache
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from openpyxl import Workbook
 
 from norma.core.exports import neutralise
@@ -27,6 +32,7 @@ from norma.people.registers import (
 )
 from norma.reports.charts import bar_chart, status_chart
 
+AUDITORS_PER_PAGE = 50
 MATRIX_MOST = 1000  # people in one matrix; narrow it by department, site or job role
 TONES = {State.MET: "ok", State.EXPIRING: "warn", State.EXPIRED: "bad", State.MISSING: "neutral"}
 
@@ -47,6 +53,40 @@ class MatrixFilter(forms.Form):
         label="Job role",
     )
     gaps = forms.BooleanField(required=False, label="Only people with gaps")
+
+
+@lru_cache(maxsize=4096)
+def cell_html(state, until, planned) -> str:
+    """One cell of the matrix as HTML. Cells repeat (met until the same day, missing…), so
+    each distinct one is formatted once: a 500-person matrix has over 10,000 of them."""
+    if state is None:
+        return '<td class="cell-none">–</td>'
+    return format_html(
+        '<td class="cell-{}">{}{}{}</td>',
+        state,
+        State(state).label,
+        format_html("<br><small>{}</small>", until.isoformat()) if until else "",
+        format_html("<br><small>planned {}</small>", planned.isoformat()) if planned else "",
+    )
+
+
+def row_html(row, profile_url: str) -> str:  # profile_url: "/people/profile/"
+    """A whole row of the matrix, built here rather than in the template: at 500 rows of 20
+    columns the template engine's per-cell work would be most of the page's time."""
+    person = row.person
+    cells = "".join(
+        cell_html(*((c.state, c.until, c.planned) if c else (None, None, None))) for c in row.cells
+    )
+    roles = ", ".join(role.title for role in row.roles)
+    return format_html(
+        '<tr><th scope="row"><a href="{}">{}</a><br><span class="muted">{}</span></th>'
+        "<td>{}</td>{}</tr>",
+        f"{profile_url}{person.pk}/",
+        person.full_name,
+        person.department.label if person.department else "",
+        roles or mark_safe('<span class="muted">no job role</span>'),  # noqa: S308
+        mark_safe(cells),  # noqa: S308  (each cell escaped by format_html)
+    )
 
 
 def _require(request, permission: str):
@@ -82,6 +122,7 @@ def _matrix(request):
 @login_required
 def competence_matrix(request):
     form, found = _matrix(request)
+    profile_prefix = reverse("people:profile", args=[0]).removesuffix("0/")
     counts = found.counts()
     chart = status_chart(
         [(State(s).label, n, TONES[s]) for s, n in counts.items()],
@@ -90,6 +131,8 @@ def competence_matrix(request):
     context = {
         "form": form,
         "matrix": found,
+        "rows": [row_html(row, profile_prefix) for row in found.rows],
+        "profile_prefix": profile_prefix,
         "chart": chart if any(counts.values()) else None,
         "gaps": found.gaps(),
         "most": MATRIX_MOST,
@@ -196,10 +239,12 @@ def auditors_page(request):
     """The qualified internal and lead auditors, with the evidence for each; the list the
     audit programme draws its auditors from."""
     _require(request, "people.view_auditexperience")
+    found = auditors.qualifications(people=request.user.scope.filter(competence.staff()))
+    page = Paginator(found, AUDITORS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "qualifications": auditors.qualifications(
-            people=request.user.scope.filter(competence.staff())
-        ),
+        "qualifications": page.object_list,
+        "page": page,
+        "qualified": sum(1 for q in found if q.level != auditors.IN_TRAINING),
         "criteria": auditors.criteria(),
     }
     return render(request, "people/auditors.html", context)
