@@ -39,9 +39,10 @@ class Qualification:
         return any(r.course.qualifies == kind for r in self.courses)
 
 
-def qualifications(today=None, people=None) -> list[Qualification]:
+def qualifications(today=None, people=None, qualified_only=False) -> list[Qualification]:
     """Everyone with a qualifying course or audit experience (among `people`, when given),
-    with where they stand; three queries whatever their number."""
+    with where they stand; three queries whatever their number. `qualified_only` leaves out
+    early who has too few audits to qualify, without reading their training."""
     today = today or timezone.localdate()
     records = (
         TrainingRecord.objects.live()
@@ -67,6 +68,10 @@ def qualifications(today=None, people=None) -> list[Qualification]:
             led=Count("pk", filter=Q(role=AuditExperience.Role.LEAD)),
         )
     }
+    if qualified_only:
+        enough = min(settings.NORMA_INTERNAL_AUDITOR_AUDITS, settings.NORMA_LEAD_AUDITOR_AUDITS)
+        experience = {k: v for k, v in experience.items() if v["audits"] >= enough}
+        records = records.filter(person_id__in=list(experience))
     courses: dict[int, list] = {}
     for record in records:
         courses.setdefault(record.person_id, []).append(record)
@@ -122,7 +127,7 @@ def qualified_auditors(lead: bool = False) -> list[Person]:
     """The people the audit programme may draw on: qualified internal auditors (or, with
     lead=True, lead auditors)."""
     wanted = {LEAD} if lead else {LEAD, INTERNAL}
-    return [q.person for q in qualifications() if q.level in wanted]
+    return [q.person for q in qualifications(qualified_only=True) if q.level in wanted]
 
 
 def may_audit(person, process) -> bool:
