@@ -19,6 +19,42 @@ NAV = "People and competence"
 
 
 @registry.register
+class CourseRegister(Register):
+    """7.2 b: the training on offer, internal and external."""
+
+    model = Course
+    nav_group = NAV
+    description = "Courses, internal and external: provider, duration, validity, cost, documents."
+    list_columns = [
+        "reference",
+        "title",
+        "delivery",
+        "provider",
+        "validity_months",
+        "qualifies",
+        "status",
+    ]
+    filter_fields = ["status", "delivery", "qualifies", "owner"]
+    search_fields = ["reference", "title", "provider"]
+    form_fields = [
+        "title",
+        "delivery",
+        "provider",
+        "duration_hours",
+        "validity_months",
+        "cost",
+        "max_score",
+        "pass_score",
+        "evaluate_after_days",
+        "qualifies",
+        "documents",
+        "owner",
+        "clauses",
+    ]
+    clause_refs = ["7.2"]
+
+
+@registry.register
 class JobRoleRegister(Register):
     """7.1.2, 7.2: the jobs people hold, and through their requirements what each needs."""
 
@@ -57,42 +93,6 @@ class RequirementRegister(Register):
     search_fields = ["reference", "title"]
     form_fields = ["job_role", "kind", "title", "course", "level"]
     select_related = ["owner", "site", "department", "job_role", "course"]
-    clause_refs = ["7.2"]
-
-
-@registry.register
-class CourseRegister(Register):
-    """7.2 b: the training on offer, internal and external."""
-
-    model = Course
-    nav_group = NAV
-    description = "Courses, internal and external: provider, duration, validity, cost, documents."
-    list_columns = [
-        "reference",
-        "title",
-        "delivery",
-        "provider",
-        "validity_months",
-        "qualifies",
-        "status",
-    ]
-    filter_fields = ["status", "delivery", "qualifies", "owner"]
-    search_fields = ["reference", "title", "provider"]
-    form_fields = [
-        "title",
-        "delivery",
-        "provider",
-        "duration_hours",
-        "validity_months",
-        "cost",
-        "max_score",
-        "pass_score",
-        "evaluate_after_days",
-        "qualifies",
-        "documents",
-        "owner",
-        "clauses",
-    ]
     clause_refs = ["7.2"]
 
 
