@@ -57,16 +57,28 @@ def csv_response(filename: str, model, columns: list[str], rows) -> StreamingHtt
 
 
 def xlsx_response(filename: str, model, columns: list[str], rows) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=filename[:31])
-    sheet.append(column_titles(model, columns))
-    for obj in rows:
-        sheet.append([cell_value(obj, c) for c in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    lines = (column_titles(model, columns), *([cell_value(o, c) for c in columns] for o in rows))
+    return table_response(filename, "xlsx", lines)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_response(filename: str, fmt: str, lines) -> HttpResponse:
+    """Rows of cells, the first the heading, as a CSV or XLSX download (a report that is not
+    one register's rows, such as the competence matrix). Cells must be neutralised already."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # lets spreadsheet programs detect UTF-8
+        csv.writer(buffer).writerows(lines)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=filename[:31])
+        for line in lines:
+            sheet.append(line)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

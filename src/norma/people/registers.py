@@ -228,6 +228,6 @@ class AuditExperienceRegister(Register):
     list_columns = ["reference", "title", "auditor", "role", "audited_on", "status"]
     filter_fields = ["status", "role", "auditor"]
     search_fields = ["reference", "title"]
-    form_fields = ["title", "auditor", "role", "audited_on", "process", "supervisor"]
+    form_fields = ["title", "auditor", "role", "audited_on", "audited_process", "supervisor"]
     select_related = ["owner", "site", "department", "auditor"]
     clause_refs = ["7.2", "9.2.2"]

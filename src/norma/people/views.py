@@ -2,8 +2,6 @@
 exports), awareness of the policy and objectives per department, a manager's team, and the
 register of qualified auditors."""
 
-import csv
-import io
 from functools import lru_cache
 
 from django import forms
@@ -11,15 +9,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from openpyxl import Workbook
 
-from norma.core.exports import neutralise
+from norma.core.exports import neutralise, table_response
 from norma.core.models import Department, Site
 from norma.core.registers import DepartmentChoiceField
 from norma.people import auditors, awareness, competence
@@ -168,25 +164,7 @@ def matrix_export(request, fmt: str):
         raise PermissionDenied
     _, found = _matrix(request)
     name = f"competence-matrix-{timezone.localdate():%Y-%m-%d}"
-    lines = matrix_table(found)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        csv.writer(buffer).writerows(lines)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title="Competence matrix")
-        for line in lines:
-            sheet.append(line)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_response(name, fmt, matrix_table(found))
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from norma.core.models import Record
 from norma.people.models.roles import Level, Requirement
+from norma.people.models.training import place_with
 
 
 class Assessment(Record):
@@ -55,7 +56,7 @@ class Assessment(Record):
                 {"requirement": "A course is shown by a training record, not an assessment."}
             )
         if self.person_id:
-            self.site_id, self.department_id = self.person.site_id, self.person.department_id
+            place_with(self, self.person)
             if self.requirement_id:
                 self.title = f"{self.requirement.title} — {self.person.full_name}"[:250]
 
@@ -84,8 +85,13 @@ class AuditExperience(Record):
     )
     role = models.CharField("role in the audit", max_length=20, choices=Role.choices)
     audited_on = models.DateField()
-    process = models.ForeignKey(
-        "planning.Process", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    audited_process = models.ForeignKey(
+        "planning.Process",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="process audited",
     )
     supervisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,4 +115,4 @@ class AuditExperience(Record):
         if self.supervisor_id and self.supervisor_id == self.auditor_id:
             raise ValidationError({"supervisor": "Nobody supervises themselves."})
         if self.auditor_id:
-            self.site_id, self.department_id = self.auditor.site_id, self.auditor.department_id
+            place_with(self, self.auditor)

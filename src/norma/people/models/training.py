@@ -17,6 +17,12 @@ def add_months(day: date, months: int) -> date:
     return shift(day, months)
 
 
+def place_with(record, person):
+    """A record about a person is placed where they work, so the sites and departments that
+    limit who may read it are the person's own."""
+    record.site_id, record.department_id = person.site_id, person.department_id
+
+
 class Course(Record):
     """A course in the catalogue, internal or external, and how long its training stays valid."""
 
@@ -175,7 +181,7 @@ class TrainingRecord(Record):
                 self.due_date = self.completed_on + timedelta(days=course.evaluate_after_days)
         if self.person_id:
             person = self.person
-            self.site_id, self.department_id = person.site_id, person.department_id
+            place_with(self, person)
             self.owner_id = self.owner_id or person.manager_id
             if course:
                 self.title = f"{course.title} — {person.full_name}"[:250]
@@ -267,7 +273,7 @@ class TrainingAssignment(Record):
     def clean(self):
         super().clean()
         if self.person_id:
-            self.site_id, self.department_id = self.person.site_id, self.person.department_id
+            place_with(self, self.person)
             self.owner_id = self.person_id
             if self.course_id:
                 self.title = f"{self.course.title} — {self.person.full_name}"[:250]
