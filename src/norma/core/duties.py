@@ -8,6 +8,7 @@ RULES = {
     "approve_own": "You cannot approve your own work: another person must approve it.",
     "audit_own": "An auditor does not audit their own department or process.",
     "verify_own": "Whoever owns an action does not verify its effectiveness.",
+    "judge_own_training": "Nobody judges whether their own training worked.",
 }
 
 

@@ -104,7 +104,19 @@ class RowChecker:
             and set(c.fields) <= set(self.form._meta.fields)
         ]
         self.seen_together: dict[tuple, dict] = {fields: {} for fields in self.together}
+        self.stored_keys: dict[tuple, set] = {}
         self.used: dict[str, set] = {name: set() for name in self.lookups}
+
+    def stored(self, fields: tuple) -> set:
+        """The keys already in the table for one unique-together rule, read once per import
+        (the form cannot check them: its related fields come from the lookups)."""
+        if fields not in self.stored_keys:
+            columns = [self.model._meta.get_field(n).attname for n in fields]
+            self.stored_keys[fields] = {
+                tuple(together_key(v) for v in values)
+                for values in self.model.objects.values_list(*columns).iterator()
+            }
+        return self.stored_keys[fields]
 
     def model_field(self, name):
         try:
@@ -174,11 +186,16 @@ class RowChecker:
             key = tuple(together_key(form.cleaned_data.get(name)) for name in fields)
             if None in key:
                 continue
+            names = join_and([self.form.fields[n].label or n for n in fields]).lower()
             if key in self.seen_together[fields]:
-                names = join_and([self.form.fields[n].label or n for n in fields]).lower()
                 row.errors[ROW] = [
                     f"Row {self.seen_together[fields][key]} has the same {names}; "
                     "each may appear once."
+                ]
+                return
+            if key in self.stored(fields):
+                row.errors[ROW] = [
+                    f"A {self.model._meta.verbose_name} with this {names} already exists."
                 ]
                 return
             self.seen_together[fields][key] = row.number

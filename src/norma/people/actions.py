@@ -10,12 +10,20 @@ from norma.core.actions import Action, ActionRefused, NotPermitted
 from norma.core.duties import require_different_people
 from norma.core.models import Person, RoleCode
 from norma.people.assigning import assign
-from norma.people.models import TrainingAssignment, TrainingPlan, TrainingRecord
+from norma.people.models import (
+    Course,
+    JobRole,
+    Requirement,
+    TrainingAssignment,
+    TrainingPlan,
+    TrainingRecord,
+)
 
 
 class JudgeTraining(Action):
-    """Whether training worked (7.2 c), judged once it falls due by the trainee's manager (or
-    the quality manager), never by the trainee; the reason carries the evidence."""
+    """Whether training worked (7.2 c), judged by the trainee's manager (or the quality
+    manager), never by the trainee; the reason carries the evidence. It falls due after the
+    course's delay (the manager's task), and may be judged earlier when the evidence is in."""
 
     permission = "people.evaluate_trainingrecord"
     reason_required = True
@@ -29,7 +37,7 @@ class JudgeTraining(Action):
             raise ActionRefused(f"{record.reference} has been judged already.")
         if not record.counts:
             raise ActionRefused("Training that was failed is not judged for effectiveness.")
-        require_different_people(record.person, self.actor, "verify_own")
+        require_different_people(record.person, self.actor, "judge_own_training")
         is_manager = record.person.manager_id == self.actor.pk
         if not (is_manager or self.actor.has_role(RoleCode.QUALITY_MANAGER)):
             raise NotPermitted("The trainee's manager or the quality manager judges this.")
@@ -79,6 +87,8 @@ class IssuePlan(Action):
             raise ActionRefused(f"{self.obj.reference} has been issued already.")
         if self.obj.is_archived:
             raise ActionRefused(f"{self.obj.reference} is archived.")
+        if self.obj.course.status != Course.Status.OFFERED:
+            raise ActionRefused(f"{self.obj.course.title} is no longer offered.")
         if not self.reached().exists():
             raise ActionRefused("The plan reaches nobody: name job roles, departments or people.")
 
@@ -119,3 +129,40 @@ class CancelAssignment(Action):
     def apply(self):
         self.obj.status = TrainingAssignment.Status.CANCELLED
         return self.save(self.obj)
+
+
+class Retire(Action):
+    """A course, job role or requirement that is no longer used stays on record, marked so
+    (with the reason), and stops counting: no new assignments, no column in the matrix."""
+
+    permission_verb = "change"
+    reason_required = True
+    to_status: str
+
+    def check_rules(self):
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is archived.")
+        if self.obj.status == self.to_status:
+            raise ActionRefused(f"{self.obj.reference} is already {self.label.lower()}.")
+
+    def apply(self):
+        self.obj.status = self.to_status
+        return self.save(self.obj)
+
+
+class RetireCourse(Retire):
+    code = "retire"
+    label = "No longer offered"
+    to_status = Course.Status.RETIRED
+
+
+class RetireJobRole(Retire):
+    code = "retire"
+    label = "No longer used"
+    to_status = JobRole.Status.PAST
+
+
+class DropRequirement(Retire):
+    code = "drop"
+    label = "No longer required"
+    to_status = Requirement.Status.PAST

@@ -52,6 +52,7 @@ class CourseRegister(Register):
         "clauses",
     ]
     clause_refs = ["7.2"]
+    actions = [actions.RetireCourse]
 
 
 @registry.register
@@ -68,6 +69,7 @@ class JobRoleRegister(Register):
     detail_fields = ["purpose", "in_scope", "site", "department", "holders"]
     detail_template = "people/jobrole_detail.html"
     clause_refs = ["7.1.2", "7.2"]
+    actions = [actions.RetireJobRole]
     nav_links = [
         ("Competence matrix", "people:matrix", "people.view_trainingrecord"),
         ("Awareness", "people:awareness", "people.view_trainingrecord"),
@@ -94,6 +96,7 @@ class RequirementRegister(Register):
     form_fields = ["job_role", "kind", "title", "course", "level"]
     select_related = ["owner", "site", "department", "job_role", "course"]
     clause_refs = ["7.2"]
+    actions = [actions.DropRequirement]
 
 
 @registry.register

@@ -169,7 +169,16 @@ class TrainingRecord(Record):
                 raise ValidationError(
                     {"score": f"The score must be between 0 and {course.max_score}."}
                 )
+            passing = course.pass_score
+            if passing is not None and self.score < passing and self.result == Result.PASSED:
+                raise ValidationError(
+                    {
+                        "result": f"A score of {self.score} is below the pass mark "
+                        f"({passing}): record the result as failed."
+                    }
+                )
         if course and self.completed_on:
+            self.follow_new_date(course)
             if self.completed_on > timezone.localdate():
                 raise ValidationError({"completed_on": "Training cannot be recorded ahead."})
             if self.expires_on and self.expires_on <= self.completed_on:
@@ -185,6 +194,16 @@ class TrainingRecord(Record):
             self.owner_id = self.owner_id or person.manager_id
             if course:
                 self.title = f"{course.title} — {person.full_name}"[:250]
+
+    def follow_new_date(self, course):
+        """A corrected training date moves an expiry that came from the course's validity
+        (an expiry given by hand stays)."""
+        if not self.pk or not self.expires_on:
+            return
+        before = TrainingRecord.objects.filter(pk=self.pk).values("completed_on").first()
+        moved = before and before["completed_on"] != self.completed_on
+        if moved and self.expires_on == course.expiry_from(before["completed_on"]):
+            self.expires_on = None  # worked out again below
 
     @property
     def counts(self) -> bool:
