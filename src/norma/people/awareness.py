@@ -79,7 +79,7 @@ def standings(people, revisions=None) -> list[Standing]:
 def by_department(people) -> list[Group]:
     """Coverage per department (people without one are grouped apart)."""
     groups: dict[object, Group] = {}
-    for standing in standings(people.select_related("department__site")):
+    for standing in standings(people.select_related("department__site", "manager")):
         department = standing.person.department
         key = department.pk if department else None
         if key not in groups:

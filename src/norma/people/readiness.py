@@ -44,9 +44,13 @@ def roles_staffed(person):
             f"{_n(counts['empty'], 'job role has', 'job roles have')} nobody in it: {empty}.",
             evidence,
         )
-    return CheckResult(
-        Status.MET, f"All {counts['total']} job roles in the scope are staffed.", evidence
+    total = counts["total"]
+    sentence = (
+        "The one job role in the scope is staffed."
+        if total == 1
+        else f"All {total} job roles in the scope are staffed."
     )
+    return CheckResult(Status.MET, sentence, evidence)
 
 
 def gaps_of_holders(today):
@@ -105,19 +109,19 @@ def people_competent(person):
         Evidence("Training records", reverse("people:trainingrecord_list")),
     ]
     if not lacking:
-        planned_text = f" ({_n(with_gaps, 'person has', 'people have')} training assigned)"
-        return CheckResult(
-            Status.MET,
-            f"All {total} people in scope meet their roles' requirements"
-            + (planned_text if with_gaps else "")
-            + ".",
-            evidence,
-        )
+        sentence = f"Everyone in scope ({total}) meets their roles' requirements"
+        if with_gaps:
+            sentence = (
+                f"{total - with_gaps} of {total} in scope meet their roles' requirements; "
+                f"{_n(with_gaps, 'person has', 'people have')} training assigned for every gap"
+            )
+        return CheckResult(Status.MET, sentence + ".", evidence)
     first = Person.objects.filter(pk__in=unplanned).order_by("full_name")[:5]
     names = ", ".join(p.full_name for p in first)
     return CheckResult(
         Status.PARTLY_MET,
-        f"{_n(lacking, 'person', 'people')} of {total} have gaps with no training "
+        f"{lacking} of {_n(total, 'person', 'people')} in scope "
+        f"{'has' if lacking == 1 else 'have'} gaps with no training "
         f"assigned: {names}{'…' if lacking > 5 else ''}.",
         evidence,
     )
