@@ -83,3 +83,16 @@ def test_a_corrected_training_date_moves_an_expiry_from_the_course_but_not_one_g
     ).execute()
     record.refresh_from_db()
     assert record.expires_on == given
+
+
+def test_the_site_wide_search_finds_a_training_record_by_its_reference_only(
+    client, quality_manager, process_owner, trainee
+):
+    record = make_training(process_owner, trainee, make_course(quality_manager))
+    client.force_login(quality_manager)
+    by_reference = client.get("/search/", {"q": record.reference.lower()}).content.decode()
+    assert record.reference in by_reference
+    by_name = client.get("/search/", {"q": "Tina Trainee"}).content.decode()
+    assert record.reference not in by_name  # 200,000 rows are not scanned for a name
+    listed = client.get("/people/training-records/", {"q": "Tina Trainee"}).content.decode()
+    assert record.reference in listed  # the register's own search does

@@ -141,6 +141,9 @@ class Register:
     # Pages of the register's own: (title, URL name, permission or None) in the navigation,
     # and (label, URL name) buttons on the list that receive the list's filters.
     task_label: ClassVar[str | None] = None  # what a dated record asks of its owner in "my tasks"
+    # The site-wide search looks in search_fields; a register of hundreds of thousands of
+    # rows (training records) is found there by its reference only, through its index.
+    searched_everywhere_by_reference: ClassVar[bool] = False
     nav_links: ClassVar[list[tuple[str, str, str | None]]] = []
     list_links: ClassVar[list[tuple[str, str]]] = []
 

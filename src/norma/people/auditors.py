@@ -8,12 +8,14 @@ per audit (completed audits add theirs), so the register follows the audits as t
 """
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from norma.core.models import Person
+from norma.core.models import Department, Person
 from norma.people.models import COUNTS, AuditExperience, Course, TrainingRecord
 
 QUALIFYING = [Course.Qualifies.INTERNAL_AUDITOR, Course.Qualifies.LEAD_AUDITOR]
@@ -36,7 +38,18 @@ class Qualification:
         return LEVEL_LABELS[self.level]
 
     def holds(self, kind: str) -> bool:
-        return any(r.course.qualifies == kind for r in self.courses)
+        return any(course.qualifies == kind for course in self.courses)
+
+
+class HeldCourse(NamedTuple):
+    """A valid qualifying training record, as the register of auditors shows it."""
+
+    reference: str
+    person_id: int
+    title: str
+    qualifies: str
+    completed_on: date
+    expires_on: date | None
 
 
 def qualifications(today=None, people=None, qualified_only=False) -> list[Qualification]:
@@ -48,16 +61,15 @@ def qualifications(today=None, people=None, qualified_only=False) -> list[Qualif
         TrainingRecord.objects.live()
         .filter(result__in=COUNTS, course__in=Course.objects.filter(qualifies__in=QUALIFYING))
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
-        .select_related("course")
-        .only(
+        .order_by("completed_on")
+        .values_list(
             "reference",
             "person_id",
-            "completed_on",
-            "expires_on",
             "course__title",
             "course__qualifies",
+            "completed_on",
+            "expires_on",
         )
-        .order_by("completed_on")
     )
     counted = AuditExperience.objects.live().filter(status=AuditExperience.Status.COUNTED)
     experience = {
@@ -73,13 +85,17 @@ def qualifications(today=None, people=None, qualified_only=False) -> list[Qualif
         experience = {k: v for k, v in experience.items() if v["audits"] >= enough}
         records = records.filter(person_id__in=list(experience))
     courses: dict[int, list] = {}
-    for record in records:
+    for row in records:
+        record = HeldCourse(*row)
         courses.setdefault(record.person_id, []).append(record)
     people = (Person.objects if people is None else people).filter(
         is_active=True, pk__in=set(courses) | set(experience)
     )
     found = []
-    for person in people.select_related("department").only("full_name", "department__name"):
+    people = list(people.only("full_name", "department_id"))
+    departments = Department.objects.in_bulk({p.department_id for p in people})
+    for person in people:
+        person.department = departments.get(person.department_id)
         done = experience.get(person.pk, {})
         qualification = Qualification(
             person,

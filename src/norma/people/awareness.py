@@ -7,6 +7,8 @@ each. Four queries whatever the number of people.
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from norma.documents.checklist import ChecklistItem
 from norma.documents.models import Acknowledgement, Document, Revision
 
@@ -48,8 +50,9 @@ def revisions_in_force():
     documents = Document.objects.live().filter(
         status=Document.Status.EFFECTIVE, checklist_item__in=list(SUBJECTS)
     )
+    ids = list(documents.values_list("pk", flat=True))  # a few: read first, then their revisions
     return list(
-        Revision.objects.filter(document__in=documents, status=Revision.Status.EFFECTIVE)
+        Revision.objects.filter(document_id__in=ids, status=Revision.Status.EFFECTIVE)
         .select_related("document")
         .order_by("document__checklist_item", "document__reference")
     )
@@ -88,7 +91,11 @@ def by_department(people) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (g.percent, g.label))
 
 
-def coverage(people) -> tuple[int, int]:
-    """(aware, total) over these people."""
-    found = standings(people)
-    return sum(1 for s in found if s.aware), len(found)
+def coverage(people, revisions=None) -> tuple[int, int]:
+    """(aware, total) over these people (a queryset), counted in the database."""
+    revisions = revisions_in_force() if revisions is None else revisions
+    aware = people
+    for revision in revisions:
+        acknowledged = Acknowledgement.objects.filter(revision=revision, person=OuterRef("pk"))
+        aware = aware.filter(Exists(acknowledged))
+    return aware.count(), people.count()

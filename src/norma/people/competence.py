@@ -250,6 +250,15 @@ def _dated(until, reference, today, soon) -> Cell:
     return Cell(State.EXPIRED, until, reference)
 
 
+def outsiders():
+    """The ids of the registrar's auditors: few, so read once and excluded by list."""
+    from norma.core.models import Person, RoleCode
+
+    return Person.objects.filter(groups__role__code=RoleCode.EXTERNAL_AUDITOR).values_list(
+        "pk", flat=True
+    )
+
+
 def staff():
     """The people who work under the organisation's control: active, and not the registrar's
     auditors (who are given time-boxed access to look, not a job here)."""

@@ -79,7 +79,8 @@ def gaps_of_holders(today):
         Requirement.objects.live()
         .filter(status=Requirement.Status.CURRENT, job_role__in=roles)
         .annotate(holder=F("job_role__holders"))
-        .filter(holder__in=competence.staff().values("pk"))
+        .filter(holder__in=Person.objects.filter(is_active=True).values("pk"))
+        .exclude(holder__in=list(competence.outsiders()))
         .filter((Q(kind=course) & ~Exists(trained)) | (~Q(kind=course) & ~Exists(assessed)))
     )
 
@@ -135,7 +136,7 @@ def people_aware(person):
         return CheckResult(
             Status.MISSING, "No quality policy or objectives are in force to be aware of.", []
         )
-    aware, total = awareness.coverage(competence.staff())
+    aware, total = awareness.coverage(competence.staff(), revisions)
     percent = round(100 * aware / total) if total else 100
     threshold = settings.NORMA_AWARENESS_THRESHOLD
     evidence = [Evidence("Awareness per department", reverse("people:awareness"))]

@@ -144,6 +144,7 @@ class TrainingRecordRegister(Register):
         )
     ]
     task_label = "Judge whether training worked"
+    searched_everywhere_by_reference = True  # 200,000 rows; the list searches them all
 
 
 @registry.register

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from norma.core.exports import neutralise, table_response
@@ -29,6 +29,7 @@ from norma.people.registers import (
 from norma.reports.charts import bar_chart, status_chart
 
 AUDITORS_PER_PAGE = 50
+GAPS_SHOWN = 25  # names per requirement in "who needs what"; the exports hold them all
 MATRIX_MOST = 1000  # people in one matrix; narrow it by department, site or job role
 TONES = {State.MET: "ok", State.EXPIRING: "warn", State.EXPIRED: "bad", State.MISSING: "neutral"}
 
@@ -85,6 +86,24 @@ def row_html(row, profile_url: str) -> str:  # profile_url: "/people/profile/"
     )
 
 
+def gap_names(lacking, profile_url: str) -> str:
+    """'Ann Lee (missing), Bo Chan (expired, planned 2027-01-14)', each name a link."""
+    return format_html_join(
+        ", ",
+        '<a href="{}{}/">{}</a> <span class="muted">({}{})</span>',
+        (
+            (
+                profile_url,
+                person.pk,
+                person.full_name,
+                cell.label.lower(),
+                f", planned {cell.planned.isoformat()}" if cell.planned else "",
+            )
+            for person, cell in lacking
+        ),
+    )
+
+
 def _require(request, permission: str):
     if not request.user.has_perm(permission):
         raise PermissionDenied
@@ -130,7 +149,12 @@ def competence_matrix(request):
         "rows": [row_html(row, profile_prefix) for row in found.rows],
         "profile_prefix": profile_prefix,
         "chart": chart if any(counts.values()) else None,
-        "gaps": found.gaps(),
+        "gaps": [
+            (column.label, len(lacking), gap_names(lacking[:GAPS_SHOWN], profile_prefix))
+            for column, lacking in found.gaps()
+        ],
+        "gaps_shown": GAPS_SHOWN,
+        "gaps_hidden": -GAPS_SHOWN,
         "most": MATRIX_MOST,
         "query": request.GET.urlencode(),
         "expiring_days": settings.NORMA_EXPIRING_DAYS,

@@ -66,7 +66,10 @@ def search(request):
             if not request.user.has_perm(register.permission("view")):
                 continue
             visible = register.model.objects.visible_to(request.user)
-            matches = register.search(visible, text).order_by("-id")[:SEARCH_LIMIT]
+            if register.searched_everywhere_by_reference:
+                matches = visible.filter(reference=text.upper())
+            else:
+                matches = register.search(visible, text).order_by("-id")[:SEARCH_LIMIT]
             results.extend((register, obj) for obj in matches)
     return render_page(
         request,
