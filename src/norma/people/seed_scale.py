@@ -155,8 +155,8 @@ def _training(org, people, courses, roles, big, today) -> int:
                     result="failed" if rng.random() < 0.03 else "passed",
                     expires_on=expires,
                     due_date=day + timedelta(days=90) if k <= 3 else None,
-                    site_id=person.site_id,
-                    department_id=person.department_id,
+                    site=person.site,  # objects, not ids: the change log names them without a query
+                    department=person.department,
                 )
             )
         if len(batch) >= 20000:
@@ -184,8 +184,8 @@ def _assignments(org, people, courses, today) -> int:
             course=courses[i % len(courses)],
             reason=TrainingAssignment.Reason.GAP,
             due_date=today + timedelta(days=org.rng.randint(-20, 90)),
-            site_id=p.site_id,
-            department_id=p.department_id,
+            site=p.site,
+            department=p.department,
             status=TrainingAssignment.Status.OPEN,
         )
         for i, p in enumerate(people)
@@ -204,8 +204,8 @@ def _audits(org, people, today) -> int:
             role=AuditExperience.Role.TEAM_MEMBER if k else AuditExperience.Role.LEAD,
             audited_on=today - timedelta(days=30 * k + 10),
             status=AuditExperience.Status.COUNTED,
-            site_id=auditor.site_id,
-            department_id=auditor.department_id,
+            site=auditor.site,
+            department=auditor.department,
         )
         for i, auditor in enumerate(auditors)
         for k in range(i % 7)
