@@ -20,9 +20,16 @@ def normalise(text) -> str:
     return " ".join(str(text).replace("_", " ").split()).casefold()
 
 
-def join_or(words: list[str]) -> str:
+def join_words(words: list, conjunction: str = "or") -> str:
     """['key', 'ref', 'title'] → 'key, ref or title'."""
-    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+    words = [str(w) for w in words]
+    if len(words) < 2:
+        return "".join(words)
+    return f" {conjunction} ".join([", ".join(words[:-1]), words[-1]])
+
+
+def join_or(words: list[str]) -> str:
+    return join_words(words, "or")
 
 
 class Lookup:

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db import models
 
-from norma.dataio.import_lookups import CellError, Lookup, PrefetchedField, normalise
+from norma.dataio.import_lookups import (
+    CellError,
+    Lookup,
+    PrefetchedField,
+    join_words,
+    normalise,
+)
 from norma.dataio.import_mapping import ROW, converter, default_value, map_header
 
 DATE_HINT = "Write dates as YYYY-MM-DD, e.g. 2026-03-31."
@@ -56,11 +62,6 @@ def together_key(value):
     if isinstance(value, models.Model):
         return value.pk
     return normalise(value) if isinstance(value, str) else value
-
-
-def join_and(words: list) -> str:
-    words = [str(w) for w in words]
-    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 class RowChecker:
@@ -186,7 +187,7 @@ class RowChecker:
             key = tuple(together_key(form.cleaned_data.get(name)) for name in fields)
             if None in key:
                 continue
-            names = join_and([self.form.fields[n].label or n for n in fields]).lower()
+            names = join_words([self.form.fields[n].label or n for n in fields], "and").lower()
             if key in self.seen_together[fields]:
                 row.errors[ROW] = [
                     f"Row {self.seen_together[fields][key]} has the same {names}; "

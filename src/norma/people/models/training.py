@@ -9,12 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from norma.core.models import Record
-
-
-def add_months(day: date, months: int) -> date:
-    from norma.documents.models import add_months as shift
-
-    return shift(day, months)
+from norma.documents.models import add_months
 
 
 def place_with(record, person):
