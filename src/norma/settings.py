@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "norma.planning",
     "norma.documents",
     "norma.people",
+    "norma.improvement",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -221,6 +222,10 @@ NORMA_AWARENESS_THRESHOLD = env_int("NORMA_AWARENESS_THRESHOLD", 90)
 NORMA_INTERNAL_AUDITOR_AUDITS = env_int("NORMA_INTERNAL_AUDITOR_AUDITS", 2)
 NORMA_LEAD_AUDITOR_AUDITS = env_int("NORMA_LEAD_AUDITOR_AUDITS", 5)
 NORMA_LEAD_AUDITOR_SUPERVISED_LEADS = env_int("NORMA_LEAD_AUDITOR_SUPERVISED_LEADS", 1)
+
+# Improvement: days an open nonconformity may run past its due date before readiness
+# counts it against 10.2.
+NORMA_NC_OVERDUE_GRACE_DAYS = env_int("NORMA_NC_OVERDUE_GRACE_DAYS", 30)
 
 # Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
 NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024

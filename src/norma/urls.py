@@ -34,6 +34,7 @@ urlpatterns = [
     path("standards/", include("norma.standards.urls")),
     path("planning/", include("norma.planning.urls")),
     path("people/", include("norma.people.urls")),
+    path("improvement/", include("norma.improvement.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

@@ -82,17 +82,34 @@ class HistoryOut(Schema):
     reason: str
 
 
+def _action_fields(register) -> list[str]:
+    """Fields that only actions write (a verifier, a disposition): read with the record, and
+    accepted by the action endpoint."""
+    names = [name for action in register.actions for name in action.asks_for()]
+    return [name for name in dict.fromkeys(names) if name not in register.form_fields]
+
+
+def _shown_fields(register) -> list[str]:
+    return [*register.form_fields, *SERVER_FIELDS, *_action_fields(register)]
+
+
 def _schemas(register):
     meta = register.model._meta
     name = register.model.__name__
     out_fields = {"reference": (str, ...), "title": (str, ...)}
     in_fields = {}
-    for field_name in [*register.form_fields, *SERVER_FIELDS]:
+    for field_name in _shown_fields(register):
         field = meta.get_field(field_name)
         kind = _python_type(field)
         out_fields.setdefault(field_name, (kind | None, None))
         if field_name in register.form_fields:
             in_fields[field_name] = (kind | None, None)
+    action_fields = {
+        field_name: (_python_type(meta.get_field(field_name)) | None, None)
+        for action in register.actions
+        for field_name in action.asks_for()
+    }
+    action_schema = create_model(f"{name}ActionIn", __base__=ActionIn, **action_fields)
     out_schema = create_model(f"{name}Out", __base__=Schema, **out_fields)
     in_schema = create_model(f"{name}In", __base__=StrictSchema, **in_fields)
     page_schema = create_model(
@@ -103,12 +120,12 @@ def _schemas(register):
         pages=(int, ...),
         results=(list[out_schema], ...),
     )
-    return out_schema, in_schema, page_schema
+    return out_schema, in_schema, page_schema, action_schema
 
 
 def to_api(register, obj) -> dict:
     data = {"reference": obj.reference, "title": obj.title}
-    for field_name in [*register.form_fields, *SERVER_FIELDS]:
+    for field_name in _shown_fields(register):
         field = obj._meta.get_field(field_name)
         if isinstance(field, models.ManyToManyField):
             # Clauses by their key (iso9001-2015:4.4), other records (people, sites) by id.
@@ -129,19 +146,20 @@ def _form_data(register, payload: dict, instance=None) -> dict:
         current = to_api(register, instance)
         data.update({k: current[k] for k in register.form_fields})
     data.update(payload)
-    as_form = {}
-    for key, value in data.items():
-        if value is None:
-            as_form[key] = ""
-        elif isinstance(value, list):
-            as_form[key] = [str(v) for v in value]
-        elif isinstance(value, datetime.date):
-            as_form[key] = value.isoformat()
-        else:
-            as_form[key] = str(value)
+    as_form = {key: _form_value(value) for key, value in data.items()}
     if instance is not None:
         as_form["version"] = str(instance.version)
     return as_form
+
+
+def _form_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _validated(register, person, payload: dict, instance=None) -> dict:
@@ -166,7 +184,7 @@ def expected_version(request) -> int:
 
 
 def build_router(register) -> Router:
-    out_schema, in_schema, page_schema = _schemas(register)
+    out_schema, in_schema, page_schema, action_schema = _schemas(register)
     router = Router(tags=[register.title()])
     name = register.model_name()
 
@@ -236,7 +254,9 @@ def build_router(register) -> Router:
         return answer(request, response, reference)
 
     @router.post("/{reference}/actions/{code}", response=out_schema, operation_id=f"{name}_action")
-    def run_action(request, response: HttpResponse, reference: str, code: str, payload: ActionIn):
+    def run_action(
+        request, response: HttpResponse, reference: str, code: str, payload: action_schema
+    ):
         action_class = register.action(code)
         if action_class is None:
             raise HttpError(404, f"{register.title()} have no action '{code}'.")
@@ -247,7 +267,7 @@ def build_router(register) -> Router:
         action_class(
             request.user,
             obj,
-            data=payload.model_dump(),
+            data={k: _form_value(v) for k, v in payload.model_dump(exclude_unset=True).items()},
             reason=payload.reason,
             expected_version=version,
         ).execute()

@@ -79,6 +79,10 @@ class Action:
     reason_required: ClassVar[bool] = False
     # False for actions that have a form of their own rather than a button on the record's page.
     offered: ClassVar[bool] = True
+    # Fields of the record the action asks for (a verifier, a disposition): a form on the
+    # record's page and the same names in the API, validated by the model's own rules.
+    fields: ClassVar[tuple[str, ...]] = ()
+    optional_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, actor, obj=None, *, data=None, reason: str = "", expected_version=None):
         self.actor = actor
@@ -105,6 +109,27 @@ class Action:
 
     def check_rules(self):
         """State and separation-of-duties rules of the concrete action."""
+
+    @classmethod
+    def asks_for(cls) -> tuple[str, ...]:
+        return (*cls.fields, *cls.optional_fields)
+
+    def form(self, data=None):
+        """The form for the fields the action asks for, bound to `data` when given."""
+        from norma.core.action_forms import form_class
+
+        return form_class(type(self), type(self.obj))(
+            data, instance=self.obj, person=self.actor, auto_id=f"{self.code}-%s"
+        )
+
+    def set_fields(self):
+        """Validate the fields the action asks for and set them on the record (not saved);
+        InvalidInput names each field that is wrong."""
+        form = self.form(self.data)
+        if not form.is_valid():
+            errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+            raise InvalidInput("Some fields are not valid.", errors)
+        return form.cleaned_data
 
     def is_allowed(self) -> bool:
         try:

@@ -54,6 +54,20 @@ TRAINING_RIGHTS = [
     "people.evaluate_trainingrecord",
 ]
 
+# Everyone reports problems and suggests improvements (10.2, 10.3); process owners and top
+# management analyse nonconformities and carry out the actions; the quality team triages
+# and cancels; auditors and top management verify that fixes worked; top management decides
+# which improvements are taken up.
+REPORTING_RIGHTS = ["improvement.add_nonconformity", "improvement.add_improvement"]
+NONCONFORMITY_RIGHTS = [
+    *REPORTING_RIGHTS,
+    "improvement.change_nonconformity",
+    "improvement.dispose_nonconformity",
+    "improvement.add_correctiveaction",
+    "improvement.change_correctiveaction",
+    "improvement.change_improvement",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
     RoleCode.TOP_MANAGEMENT: [
@@ -70,6 +84,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.change_document",
         "documents.approve_document",
         "documents.obsolete_document",
+        *NONCONFORMITY_RIGHTS,
+        "improvement.verify_nonconformity",
+        "improvement.decide_improvement",
     ],
     RoleCode.PROCESS_OWNER: [
         *READ_ALL,
@@ -82,9 +99,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.add_document",
         "documents.change_document",
         "documents.approve_document",
+        *NONCONFORMITY_RIGHTS,
     ],
-    RoleCode.INTERNAL_AUDITOR: READ_ALL,
-    RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry"],
+    RoleCode.INTERNAL_AUDITOR: [
+        *READ_ALL,
+        *REPORTING_RIGHTS,
+        "improvement.verify_nonconformity",
+    ],
+    RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry", *REPORTING_RIGHTS],
     # The registrar sees the evidence, read-only (competence records included, which they
     # sample), and nothing about the platform.
     RoleCode.EXTERNAL_AUDITOR: [
@@ -92,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "planning.view_*",
         "people.view_*",
         "documents.view_document",
+        "improvement.view_*",
     ],
 }
 

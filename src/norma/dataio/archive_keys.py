@@ -174,9 +174,7 @@ def dump_rows(model, keys: KeyIndex) -> tuple[list[dict], list[tuple]]:
         row = {}
         for field in model._meta.concrete_fields:
             if gfk is not None and field.name == gfk.fk_field:
-                ct = ContentType.objects.get_for_id(getattr(obj, gfk.ct_field + "_id"))
-                target = ct.model_class()
-                row["object"] = keys.key(target, target._meta.pk.to_python(obj.object_id))
+                row["object"] = _generic_key(obj, gfk, keys)
             elif field.is_relation:
                 pk = getattr(obj, field.attname)
                 row[field.name] = None if pk is None else keys.key(field.related_model, pk)
@@ -190,6 +188,15 @@ def dump_rows(model, keys: KeyIndex) -> tuple[list[dict], list[tuple]]:
             row[name] = sorted(related, key=repr)
         rows.append(row)
     return rows, files
+
+
+def _generic_key(obj, gfk, keys: KeyIndex):
+    """The natural key of the object a generic relation points at; None when it is unset."""
+    ct_id = getattr(obj, gfk.ct_field + "_id")
+    if ct_id is None:
+        return None
+    target = ContentType.objects.get_for_id(ct_id).model_class()
+    return keys.key(target, target._meta.pk.to_python(getattr(obj, gfk.fk_field)))
 
 
 def load_row(model, row: dict, keys: KeyIndex, where: str):
@@ -217,6 +224,8 @@ def load_row(model, row: dict, keys: KeyIndex, where: str):
 
 def _field_value(field, gfk, row: dict, keys: KeyIndex, where: str):
     if gfk is not None and field.name == gfk.fk_field:
+        if row[gfk.ct_field] is None:  # an optional link, such as a record's origin
+            return ""
         app, name = row[gfk.ct_field]
         target = ContentType.objects.get_by_natural_key(app, name).model_class()
         return str(keys.pk(target, row["object"], where))

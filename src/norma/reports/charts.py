@@ -328,3 +328,95 @@ def line_chart(
         list(lines),
     )
     return _svg("line", width, height, title, desc or "No values yet.", _join(parts), key)
+
+
+def fishbone(bones: Sequence[tuple], *, effect, title, desc="", width=820) -> SafeString:
+    """An Ishikawa diagram: the effect at the head, one bone per (category, causes), three
+    above the spine and three below; each cause (text, verified, root) is written along its
+    bone, a root cause in red and bold, an unverified one marked with a question mark."""
+    per_bone, line_h = 5, 16
+    above = math.ceil(len(bones) / 2)
+    slot = (width - 230) / max(above, 1)
+    bone_h = 40 + per_bone * line_h
+    mid = bone_h + 30
+    height = mid * 2
+    spine_end = width - 190
+    parts = [
+        format_html(
+            '<line class="chart-spine" x1="20" y1="{}" x2="{}" y2="{}" stroke="{}" '
+            'stroke-width="3"/>',
+            _fmt(mid),
+            _fmt(spine_end),
+            _fmt(mid),
+            INK,
+        ),
+        _rect(spine_end, mid - 34, 180, 68, TONES["bad"], "chart-effect"),
+        _text(spine_end + 90, mid - 4, _short(effect), anchor="middle", fill="#fff", size=11),
+        _text(spine_end + 90, mid + 14, "effect", anchor="middle", fill="#fff", size=10),
+    ]
+    described = []
+    for i, (category, causes) in enumerate(bones):
+        top = i < above
+        x = 70 + slot * (i % above)
+        end_y = 30 if top else height - 30
+        parts += [
+            format_html(
+                '<line class="chart-bone" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" '
+                'stroke-width="2"/>',
+                _fmt(x),
+                _fmt(mid),
+                _fmt(x - 50),
+                _fmt(end_y),
+                MUTED,
+            ),
+            _text(x - 56, end_y + (-10 if top else 20), category, size=13),
+        ]
+        for n, (text, verified, root) in enumerate(causes[:per_bone]):
+            y = (end_y + 22 + n * line_h) if top else (end_y - 14 - n * line_h)
+            along = (y - end_y) / (mid - end_y)  # 0 at the bone's far end, 1 at the spine
+            mark = "" if verified else "? "
+            parts.append(
+                _text(
+                    x - 50 + 50 * along + 6,
+                    y,
+                    f"{mark}{_short(text)[:30]}",
+                    size=10,
+                    fill=TONES["bad"] if root else INK,
+                    cls="chart-root" if root else "chart-cause",
+                )
+            )
+        if len(causes) > per_bone:
+            y = end_y + 22 + per_bone * line_h if top else end_y - 14 - per_bone * line_h
+            parts.append(_text(x - 20, y, f"+{len(causes) - per_bone} more", size=10, fill=MUTED))
+        named = ", ".join(
+            f"{text}{' (root cause)' if root else ''}{'' if verified else ' (not verified)'}"
+            for text, verified, root in causes
+        )
+        described.append(f"{category}: {named or 'no cause'}")
+    desc = desc or f"Effect: {effect}. " + "; ".join(described)
+    return _svg("fishbone", width, height, title, desc, _join(parts), (title, effect, bones))
+
+
+def column_chart(items: Sequence, *, title, desc="", unit="", width=640, height=200) -> SafeString:
+    """Vertical bars over time, one per (label, value) or (label, value, tone), such as counts
+    per month, with each value above its bar and the labels below."""
+    rows = _rows(items)
+    pad_b, pad_t = 34, 18
+    plot_h = height - pad_b - pad_t
+    column = width / max(len(rows), 1)
+    top = max([value for _, value, _ in rows] + [0]) or 1.0
+    parts = []
+    for i, (label, value, colour) in enumerate(rows):
+        x = i * column
+        bar_h = plot_h * value / top
+        parts += [
+            _rect(
+                x + column * 0.15, pad_t + plot_h - bar_h, column * 0.7, bar_h, colour, "chart-bar"
+            ),
+            _text(
+                x + column / 2, pad_t + plot_h - bar_h - 4, _fmt(value), anchor="middle", size=10
+            ),
+            _text(x + column / 2, height - pad_b + 16, _short(label)[:8], anchor="middle", size=10),
+        ]
+    desc = desc or "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value, _ in rows)
+    return _svg("columns", width, height, title, desc, _join(parts), (title, rows, unit))

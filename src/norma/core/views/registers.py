@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views import View
 
 from norma.core import exports
@@ -253,14 +254,25 @@ class RecordPost(RegisterView):
         try:
             self.make_action(request, obj, **kwargs).execute()
         except ActionRefused as refused:
-            detail = "; ".join(e for errs in refused.errors.values() for e in errs)
-            messages.error(request, f"{refused.message} {detail}".strip())
+            messages.error(request, f"{refused.message} {named_errors(obj, refused)}".strip())
         else:
             messages.success(request, self.done_message(obj))
         return redirect(self.detail_url(obj))
 
     def done_message(self, obj):
         return "Done."
+
+
+def named_errors(obj, refused) -> str:
+    """Field errors in a sentence that names each field ("Verifier: this field is required")."""
+    names = {
+        f.name: str(f.verbose_name) for f in obj._meta.get_fields() if hasattr(f, "verbose_name")
+    }
+    return "; ".join(
+        f"{capfirst(names[name])}: {error}" if name in names else error
+        for name, errors in refused.errors.items()
+        for error in errors
+    )
 
 
 class RecordArchive(RecordPost):
