@@ -93,6 +93,19 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
             Scenario("qualified auditors", get("/people/qualified-auditors/")),
             Scenario("awareness", get("/people/awareness/")),
         ]
+    ncs = _api_get(base, token, "/api/v1/improvement/nonconformities/?page_size=1")
+    if ncs["results"]:
+        nc = ncs["results"][0]["reference"]
+        scenarios += [
+            Scenario("nonconformity list", get("/improvement/nonconformities/")),
+            Scenario(
+                "nonconformity list, open, filtered",
+                get("/improvement/nonconformities/?status=analysis&source=supplier"),
+            ),
+            Scenario("nonconformity detail", get(f"/improvement/nonconformities/{nc}/")),
+            Scenario("improvement dashboard (12 months)", get("/improvement/dashboard/")),
+            Scenario("corrective action list", get("/improvement/corrective-actions/")),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))

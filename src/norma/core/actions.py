@@ -125,7 +125,12 @@ class Action:
     def set_fields(self):
         """Validate the fields the action asks for and set them on the record (not saved);
         InvalidInput names each field that is wrong."""
-        form = self.form(self.data)
+        from django.forms.models import model_to_dict
+
+        # An optional field left out keeps its value (the API sends only what changes; the
+        # page's form sends every field, an unticked box as an empty value).
+        absent = [name for name in self.optional_fields if name not in self.data]
+        form = self.form({**model_to_dict(self.obj, fields=absent), **self.data})
         if not form.is_valid():
             errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
             raise InvalidInput("Some fields are not valid.", errors)

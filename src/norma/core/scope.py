@@ -90,13 +90,20 @@ class Scope:
         return self.site_ids if kind == "site" else self.department_ids
 
     def filter(self, queryset):
+        return queryset if self.unlimited else queryset.filter(self.condition(queryset.model))
+
+    def condition(self, model, path: str = "") -> Q:
+        """The scope as a condition on records of `model`; with `path`, on rows of another
+        model that reach those records through it (causes of a nonconformity, joined on
+        "nonconformity"), which a large table reads faster than an IN list of ids."""
+        condition = Q()
         if self.unlimited:
-            return queryset
+            return condition
         for kind in KINDS:
-            field = placement_field(queryset.model, kind)
+            field = placement_field(model, kind)
             if field is not None and self.limits(kind):
-                queryset = queryset.filter(self._condition(field, self.limits(kind)))
-        return queryset
+                condition &= _prefixed(self._condition(field, self.limits(kind)), path)
+        return condition
 
     @staticmethod
     def _condition(field, ids) -> Q:
@@ -119,3 +126,16 @@ class Scope:
         return self.unlimited or (
             admits(self.site_ids, site_ids) and admits(self.department_ids, department_ids)
         )
+
+
+def _prefixed(condition: Q, path: str) -> Q:
+    """`condition` with every lookup read through the relation `path`."""
+    if not path:
+        return condition
+    clone = Q()
+    clone.connector, clone.negated = condition.connector, condition.negated
+    clone.children = [
+        _prefixed(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
+        for child in condition.children
+    ]
+    return clone

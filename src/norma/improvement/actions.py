@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, CreateRecord, InvalidInput, NotPermitted
+from norma.core.changelog import record_change, snapshot
 from norma.core.duties import refuse_duty
 from norma.core.models import SignatureMeaning
 from norma.core.signatures import add_signature, confirm_identity
@@ -329,9 +330,13 @@ class CancelNonconformity(Action):
 
     def apply(self):
         confirm_identity(self.actor, self.data.get("password", ""), self.data.get("otp_token", ""))
-        self.obj.actions.filter(status=CorrectiveAction.Status.OPEN).update(
-            status=CorrectiveAction.Status.CANCELLED
-        )
+        for action in self.obj.actions.filter(status=CorrectiveAction.Status.OPEN):
+            before = snapshot(action)
+            action.status = CorrectiveAction.Status.CANCELLED
+            self.save(action)
+            record_change(
+                action, self.code, before=before, after=snapshot(action), reason=self.reason
+            )
         self.obj.status = NC.CANCELLED
         self.obj.due_date = None
         self.save(self.obj)

@@ -401,3 +401,9 @@ def _improvements(org, today):
             steps.RejectImprovement(
                 quality, idea, reason="The current skimmer is enough once serviced monthly."
             ).execute()
+
+
+def seed_scale(org) -> dict[str, int]:
+    from norma.improvement.seed_scale import seed_improvement
+
+    return seed_improvement(org)

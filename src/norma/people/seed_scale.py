@@ -8,10 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from norma.core.changelog import Change, record_changes, snapshot
 from norma.core.models import Person
-from norma.core.models.records import reserve_references
-from norma.dataio.import_write import insert_objects, insert_rows
+from norma.core.seeding import with_references, write
 from norma.people.models import (
     AuditExperience,
     Course,
@@ -24,23 +22,6 @@ from norma.people.models import (
 
 RECORDS_PER_PERSON = 40
 BIG_DEPARTMENT = 500
-CHUNK = 5000
-
-
-def write(model, objs):
-    """Insert and log new records in chunks, so memory stays flat."""
-    for start in range(0, len(objs), CHUNK):
-        chunk = objs[start : start + CHUNK]
-        insert_objects(model, chunk)
-        changes = [Change(o, "create", after=snapshot(o, new_rows=True)) for o in chunk]
-        record_changes(changes, insert=insert_rows)
-
-
-def with_references(model, objs, width=6):
-    references = reserve_references(model.reference_prefix, len(objs), width=width)
-    for obj, reference in zip(objs, references, strict=True):
-        obj.reference = reference
-    return objs
 
 
 def seed_people(org) -> dict[str, int]:

@@ -35,6 +35,9 @@ class Cause(models.Model):
 
     class Meta:
         ordering = ["analysis_round", "position", "id"]
+        indexes = [
+            models.Index(fields=["nonconformity", "is_root", "category"], name="improvement_roots")
+        ]
 
     def __str__(self):
         return self.statement

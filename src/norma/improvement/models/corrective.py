@@ -57,6 +57,8 @@ class CorrectiveAction(Record):
 
     class Meta(Record.Meta):
         verbose_name = "corrective action"
+        # Open and overdue: most of a large table is done, with due dates long past.
+        indexes = [models.Index(fields=["status", "due_date"], name="improvement_ca_open")]
 
     def clean(self):
         super().clean()
@@ -103,6 +105,11 @@ class Verification(models.Model):
 
     class Meta:
         ordering = ["verified_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["verified_on", "result", "nonconformity"], name="improvement_verified"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_result_display()} on {self.verified_on}"
