@@ -176,7 +176,14 @@ class Board:
         count = self.reported["repeats"]
         repeated = self.period.filter(repeat_of__isnull=False)
         latest = repeated.select_related("repeat_of", "process").order_by("-detected_on", "-id")
-        return {"count": count, "latest": list(latest[:5]) if count else []}
+        latest = list(latest[:5]) if count else []
+        # The repeat search is organisation-wide; an earlier one at another site is not named.
+        seen = set(
+            self.visible.filter(pk__in=[nc.repeat_of_id for nc in latest]).values_list(
+                "pk", flat=True
+            )
+        )
+        return {"count": count, "latest": [(nc, nc.repeat_of_id in seen) for nc in latest]}
 
     @cached_property
     def effectiveness(self):

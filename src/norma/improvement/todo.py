@@ -1,4 +1,7 @@
-"""Nonconformities in "my tasks" beyond the ones I own: the fixes I am to verify."""
+"""Nonconformities in "my tasks" beyond the ones I own: reports waiting for the quality
+team's triage, and the fixes I am to verify."""
+
+from datetime import timedelta
 
 from django.urls import reverse
 
@@ -6,6 +9,30 @@ from norma.core.todo import Task, todo_source
 from norma.improvement.models import Nonconformity
 
 LIMIT = 50
+TRIAGE_DAYS = 2  # a report is triaged within two days of the problem being found
+
+
+@todo_source
+def reports_to_triage(person) -> list[Task]:
+    if not person.has_perm("improvement.triage_nonconformity"):
+        return []
+    waiting = (
+        Nonconformity.objects.visible_to(person)
+        .live()
+        .filter(status=Nonconformity.Status.REPORTED)
+        .order_by("detected_on", "id")[:LIMIT]
+    )
+    return [
+        Task(
+            nc.detected_on + timedelta(days=TRIAGE_DAYS),
+            nc.reference,
+            nc.title,
+            reverse("improvement:nonconformity_detail", args=[nc.reference]),
+            "Triage a reported problem",
+            nc.get_status_display(),
+        )
+        for nc in waiting
+    ]
 
 
 @todo_source

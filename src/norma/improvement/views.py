@@ -89,7 +89,7 @@ def origin_link(obj):
 
 
 def nonconformity_context(nc, person) -> dict:
-    from norma.improvement.registers import CorrectiveActionRegister
+    from norma.improvement.registers import CorrectiveActionRegister, NonconformityRegister
 
     actions = (
         CorrectiveActionRegister.queryset_for(person)
@@ -100,7 +100,9 @@ def nonconformity_context(nc, person) -> dict:
     current = [c for c in causes if c.analysis_round == nc.analysis_round]
     origin, origin_url = origin_link(nc)
     steps = list(nc.eight_d_steps.select_related("done_by")) if nc.method == "eight_d" else []
+    visible = NonconformityRegister.queryset_for(person)
     context = {
+        "repeat_of": visible.filter(pk=nc.repeat_of_id).first() if nc.repeat_of_id else None,
         "corrective_actions": actions,
         "causes": current,
         "earlier_causes": [c for c in causes if c.analysis_round != nc.analysis_round],
