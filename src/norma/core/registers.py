@@ -80,6 +80,9 @@ class RecordForm(forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if name not in limits and queryset is not None and queryset.model is Person:
                 field.queryset = queryset.filter(is_active=True)
+            elif person is not None and hasattr(queryset, "visible_to"):
+                # Records to link to (a nonconformity, a process) are only those one may read.
+                field.queryset = queryset.visible_to(person)
         if "clauses" in self.fields:
             self.fields["clauses"].to_field_name = "key"
             self.fields["clauses"].queryset = self.fields["clauses"].queryset.order_by("sort_key")

@@ -430,7 +430,7 @@ class AcceptImprovement(DecideImprovement):
 
 class RejectImprovement(DecideImprovement):
     code = "reject"
-    label = "Do not take it up"
+    label = "Decline"
 
     def apply(self):
         return self.decide(Improvement.Status.REJECTED)

@@ -80,12 +80,18 @@ def origin_from(text: str, person):
     return declared.queryset_for(person).filter(reference=reference).first()
 
 
-def origin_link(obj):
-    """The origin record and the URL of its page, read in two queries at most."""
-    origin = obj.origin if obj.origin_type_id else None
-    declared = registry.for_model(type(origin)) if origin is not None else None
-    url = reverse(declared.url_name("detail"), args=[origin.reference]) if declared else ""
-    return origin, url
+def origin_link(obj, person):
+    """The origin record and the URL of its page, when the person may read it."""
+    if not obj.origin_type_id:
+        return None, ""
+    model = obj.origin_type.model_class()
+    declared = registry.for_model(model)
+    if declared is None or not person.has_perm(declared.permission("view")):
+        return None, ""
+    origin = declared.queryset_for(person).filter(pk=obj.origin_id).first()
+    if origin is None:
+        return None, ""
+    return origin, reverse(declared.url_name("detail"), args=[origin.reference])
 
 
 def nonconformity_context(nc, person) -> dict:
@@ -98,7 +104,7 @@ def nonconformity_context(nc, person) -> dict:
     )
     causes = list(nc.causes.all())
     current = [c for c in causes if c.analysis_round == nc.analysis_round]
-    origin, origin_url = origin_link(nc)
+    origin, origin_url = origin_link(nc, person)
     steps = list(nc.eight_d_steps.select_related("done_by")) if nc.method == "eight_d" else []
     visible = NonconformityRegister.queryset_for(person)
     context = {
