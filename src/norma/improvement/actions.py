@@ -44,9 +44,14 @@ class ReportNonconformity(CreateRecord):
         if self.data.get("site") is None and self.actor.site_id:
             self.data["site"] = self.actor.site
         nc = super().apply()
-        if photo:
-            store_attachment(nc, photo, self.actor)
+        self.photo = store_attachment(nc, photo, self.actor) if photo else None
         return nc
+
+    def logged_values(self, before):
+        before, after = super().logged_values(before)
+        if self.photo:  # the file's fingerprint, as attaching one later would log it
+            after["attachment"] = {"name": self.photo.filename, "sha256": self.photo.sha256}
+        return before, after
 
 
 def raise_nonconformity(actor, origin, **fields):

@@ -153,17 +153,18 @@ def alike(nc, person, limit=10):
     """Other nonconformities with the same process, a shared clause or a root cause of the
     same category, newest first: where it has happened before, or may again."""
     categories = nc.causes.filter(is_root=True).exclude(category="").values("category")
-    clauses = nc.clauses.values("pk")
-    match = Q(clauses__in=clauses) | Q(causes__is_root=True, causes__category__in=categories)
+    sharing_a_clause = Nonconformity.clauses.through.objects.filter(
+        clause__in=nc.clauses.values("pk")
+    ).values("nonconformity_id")
+    same_cause = Cause.objects.filter(is_root=True, category__in=categories).values(
+        "nonconformity_id"
+    )
+    # IN lists rather than joins: each is read once, and the newest matches come first.
+    match = Q(pk__in=sharing_a_clause) | Q(pk__in=same_cause)
     if nc.process_id:
         match |= Q(process_id=nc.process_id)
     others = Nonconformity.objects.visible_to(person).exclude(pk=nc.pk).filter(match)
-    ids = others.values("pk").distinct()
-    return (
-        Nonconformity.objects.filter(pk__in=ids)
-        .select_related("process")
-        .order_by("-detected_on", "-id")[:limit]
-    )
+    return others.select_related("process").order_by("-detected_on", "-id")[:limit]
 
 
 def earlier_alike(nc):

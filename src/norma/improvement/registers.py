@@ -135,6 +135,7 @@ class CorrectiveActionRegister(Register):
     actions = [actions.CompleteCorrectiveAction, actions.CancelCorrectiveAction]
     reminders = [due(CorrectiveAction.Status.DONE, CorrectiveAction.Status.CANCELLED)]
     task_label = "Carry out an action on a nonconformity"
+    searched_everywhere_by_reference = True  # 100,000 at the large scale; found via their NC
 
 
 @registry.register
