@@ -73,7 +73,8 @@ def walk(nc, to, *, triager, owner, action_owner=None, verifier=None, method="fi
         add_action(owner, nc, owner=action_owner, days=30)
         nc = run(steps.StartImplementation, owner)
     if target >= 5 and nc.status == "implementation":
-        for action in nc.actions.filter(status="open", kind="corrective"):
+        # Every action of the round is finished before the fix is checked (containment too).
+        for action in nc.actions.filter(status="open", analysis_round=nc.analysis_round):
             steps.CompleteCorrectiveAction(
                 action.owner, action, data={"evidence": "Procedure updated"}
             ).execute()

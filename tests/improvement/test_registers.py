@@ -153,6 +153,22 @@ class TestNonconformityRegister(RegisterKit):
     editors = NC_MANAGERS
     archivers = QUALITY_TEAM
 
+    @pytest.fixture
+    def archivable(self, record, quality_manager):
+        """An open nonconformity is cancelled, with a signed reason, not archived."""
+        return steps.CancelNonconformity(
+            quality_manager, record, reason="Duplicate", data={"password": PASSWORD}
+        ).execute()
+
+    def test_an_open_nonconformity_is_cancelled_not_archived(
+        self, client_for, quality_manager, record
+    ):
+        response = client_for(quality_manager).post(
+            self.url("archive", record), {"reason": "Not needed"}, follow=True
+        )
+        assert "still open: cancel it" in response.content.decode()
+        assert not fresh(record).is_archived
+
     @property
     def create_data(self):
         return {
@@ -184,6 +200,11 @@ class TestCorrectiveActionRegister(RegisterKit):
     adders = NC_MANAGERS
     editors = NC_MANAGERS
     archivers = QUALITY_TEAM
+
+    @pytest.fixture
+    def archivable(self, record):
+        """An open action is cancelled, with a reason, not archived."""
+        return steps.CancelCorrectiveAction(record.owner, record, reason="Not needed").execute()
 
     @property
     def invalid_data(self):

@@ -203,7 +203,7 @@ def test_the_web_action_route_takes_a_nonconformity_to_closure(
         assert f"{nc.reference}: done." in [str(m) for m in said]
 
     post(triager, "triage", owner=process_owner.pk, kind="process", severity="major")
-    add_action(process_owner, nc, kind="containment")
+    containment = add_action(process_owner, nc, kind="containment")
     post(owner, "analyse", method="five_whys")
     post(owner, "add-cause", statement="The gauge was not calibrated", is_root="1")
     post(owner, "complete-analysis", elsewhere=ELSEWHERE)
@@ -221,6 +221,11 @@ def test_the_web_action_route_takes_a_nonconformity_to_closure(
     response = owner.post(
         f"/improvement/corrective-actions/{corrective.reference}/do/done/",
         {"version": corrective.version, "evidence": "Calibration plan CP-7 issued"},
+    )
+    assert response.status_code == 302 and "done" in messages_of(response)
+    response = owner.post(
+        f"/improvement/corrective-actions/{containment.reference}/do/done/",
+        {"version": containment.version, "evidence": "Batch released after re-measuring"},
     )
     assert response.status_code == 302 and "done" in messages_of(response)
     post(owner, "implemented", **plan_check(internal_auditor))
@@ -297,6 +302,12 @@ def test_the_api_takes_a_nonconformity_to_closure(
         **{"If-Match": f'"{corrective["version"]}"'},
     )
     assert done.status_code == 200 and done.json()["status"] == "done", done.json()
+    lifted = owner.post(  # containment ends once the fix is in: nothing stays open at closure
+        f"{ACTIONS_API}{containment.json()['reference']}/actions/done",
+        {"evidence": "Batch 12 released after re-measuring"},
+        **{"If-Match": f'"{containment.json()["version"]}"'},
+    )
+    assert lifted.status_code == 200, lifted.json()
     answer = act(owner, api_do(nc, "implemented"), plan_check(internal_auditor))
     assert (answer["status"], answer["verifier"]) == ("verification", internal_auditor.pk)
     answer = act(
@@ -694,12 +705,31 @@ def test_the_disposition_records_who_decided_it(output_nc, top_manager):
     assert history_for(nc).first().action == "dispose"
 
 
-def test_the_disposition_is_decided_in_containment_or_analysis_only(
-    employee, quality_manager, process_owner
+def test_the_disposition_is_decided_once_triaged_and_while_open(
+    employee, quality_manager, process_owner, internal_auditor
 ):
     nc = make_nc(employee, source="output", kind="output")
     refusal = refused(steps.DecideDisposition, quality_manager, nc, disposition="scrap")
-    assert refusal.message == "The disposition is decided during containment or analysis."
+    assert refusal.message == "The disposition is decided once the report is triaged."
+    nc = walk(nc, "action_plan", triager=quality_manager, owner=process_owner)
+    Nonconformity.objects.filter(pk=nc.pk).update(kind="output")  # found to be one later
+    nc = run(steps.DecideDisposition, process_owner, nc, disposition="rework")
+    assert (nc.disposition, nc.disposition_by) == ("rework", process_owner)
+
+
+def test_an_output_is_not_closed_without_its_disposition(
+    employee, quality_manager, process_owner, internal_auditor
+):
+    nc = make_nc(employee, source="output")
+    nc = walk(
+        nc, "verification", triager=quality_manager, owner=process_owner, verifier=internal_auditor
+    )
+    # Found to be an output only later: the type changes after containment.
+    Nonconformity.objects.filter(pk=nc.pk).update(kind="output")
+    refusal = refused(
+        steps.VerifyEffective, internal_auditor, fresh(nc), reason="OK", password=PASSWORD
+    )
+    assert refusal.message == "Decide the disposition of the nonconforming output first (8.7)."
 
 
 @pytest.mark.parametrize(

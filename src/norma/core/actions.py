@@ -160,10 +160,9 @@ class Action:
             existing = self.obj is not None and self.obj.pk is not None
             if existing:
                 self.obj = type(self.obj).objects.select_for_update().get(pk=self.obj.pk)
-                if self.expected_version is not None and self.obj.version != int(
-                    self.expected_version
-                ):
-                    raise StaleEdit(self.obj, int(self.expected_version))
+                expected = self._expected_version()
+                if expected is not None and self.obj.version != expected:
+                    raise StaleEdit(self.obj, expected)
             self.check()
             before = snapshot(self.obj) if existing else None
             result = self.apply()
@@ -194,6 +193,17 @@ class Action:
 
     def unvalidated_fields(self, obj) -> list[str]:
         return ["reference"] if hasattr(obj, "reference") and not obj.reference else []
+
+    def _expected_version(self) -> int | None:
+        if self.expected_version is None:
+            return None
+        try:
+            return int(self.expected_version)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "The form does not say which version it was opened at; reload the page.",
+                {"version": ["Not a version number."]},
+            ) from None
 
     @staticmethod
     def _request_id():
@@ -253,6 +263,8 @@ class ArchiveRecord(Action):
     def check_rules(self):
         if self.obj.is_archived:
             raise ActionRefused(f"{self.obj.reference} is already archived.")
+        if refusal := self.obj.archive_refusal():
+            raise ActionRefused(refusal)
 
     def apply(self):
         self.obj.archived_at = timezone.now()

@@ -4,7 +4,7 @@ implementation → effectiveness check → closed), the corrective actions, and 
 Each step is guarded: no analysis before containment, no plan without a root cause, no
 closure without a verification by someone who owns none of the actions, signed."""
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, CreateRecord, InvalidInput, NotPermitted
@@ -89,15 +89,17 @@ class NonconformityStep(Action):
 
 def round_actions(nc):
     """The actions of the current analysis round (a failed fix needs new ones)."""
-    return nc.actions.filter(analysis_round=nc.analysis_round).exclude(
-        status=CorrectiveAction.Status.CANCELLED
+    return (
+        nc.actions.live()
+        .filter(analysis_round=nc.analysis_round)
+        .exclude(status=CorrectiveAction.Status.CANCELLED)
     )
 
 
-def action_owner_ids(nc) -> set[int]:
-    return set(
-        round_actions(nc).filter(kind=KIND.CORRECTIVE).values_list("owner_id", flat=True)
-    ) - {None}
+def fixers(nc) -> set[int]:
+    """Who owns or carried out a corrective action of the round: none of them verifies it."""
+    rows = round_actions(nc).filter(kind=KIND.CORRECTIVE)
+    return {pk for pair in rows.values_list("owner_id", "completed_by_id") for pk in pair} - {None}
 
 
 class Triage(NonconformityStep):
@@ -127,8 +129,8 @@ class DecideDisposition(Action):
     def check_rules(self):
         if self.obj.kind != Nonconformity.Kind.OUTPUT:
             raise ActionRefused("Only a nonconforming output has a disposition.")
-        if self.obj.status not in (NC.CONTAINMENT, NC.ANALYSIS):
-            raise ActionRefused("The disposition is decided during containment or analysis.")
+        if self.obj.status == NC.REPORTED or not self.obj.is_open:
+            raise ActionRefused("The disposition is decided once the report is triaged.")
 
     def apply(self):
         self.set_fields()
@@ -215,8 +217,9 @@ class StartImplementation(NonconformityStep):
             raise ActionRefused("Every corrective action needs an owner and a due date.")
 
     def apply(self):
-        due = round_actions(self.obj).order_by("-due_date").values_list("due_date", flat=True)
-        return self.move(NC.IMPLEMENTATION, due_date=due.first())
+        corrective = round_actions(self.obj).filter(kind=KIND.CORRECTIVE)
+        due = corrective.aggregate(last=Max("due_date"))["last"]
+        return self.move(NC.IMPLEMENTATION, due_date=due)
 
 
 class MarkImplemented(NonconformityStep):
@@ -227,6 +230,7 @@ class MarkImplemented(NonconformityStep):
     label = "Actions implemented: plan the effectiveness check"
     from_status = NC.IMPLEMENTATION
     fields = ("verification_criteria", "verification_due", "verifier")
+    permission_to_verify = "improvement.verify_nonconformity"
 
     def check_step(self):
         corrective = round_actions(self.obj).filter(kind=KIND.CORRECTIVE)
@@ -243,7 +247,13 @@ class MarkImplemented(NonconformityStep):
                 "Some fields are not valid.",
                 {"verification_due": ["The check cannot be planned in the past."]},
             )
-        if nc.verifier_id in action_owner_ids(nc):
+        verifier = nc.verifier
+        if not verifier.has_perm(self.permission_to_verify) or not verifier.scope.allows(nc):
+            raise InvalidInput(
+                "Some fields are not valid.",
+                {"verifier": [f"{verifier} may not verify {nc.reference}."]},
+            )
+        if nc.verifier_id in fixers(nc):
             refuse_duty("verify_own")
         return self.move(NC.VERIFICATION, due_date=nc.verification_due)
 
@@ -258,7 +268,7 @@ class Verify(NonconformityStep):
 
     def check_step(self):
         nc = self.obj
-        if self.actor.pk in action_owner_ids(nc):
+        if self.actor.pk in fixers(nc):
             refuse_duty("verify_own")
         named = nc.verifier_id in (None, self.actor.pk)
         if not named and not self.actor.has_perm("improvement.triage_nonconformity"):
@@ -287,16 +297,23 @@ class VerifyEffective(Verify):
 
     def check_step(self):
         super().check_step()
-        if self.obj.method == Nonconformity.Method.EIGHT_D:
-            require_disciplines(self.obj, FIX_DISCIPLINES)
+        nc = self.obj
+        still_open = round_actions(nc).filter(status=CorrectiveAction.Status.OPEN)
+        if still_open.exists():
+            references = ", ".join(still_open.values_list("reference", flat=True)[:5])
+            raise ActionRefused(f"Finish or cancel the open actions first: {references}.")
+        if nc.kind == Nonconformity.Kind.OUTPUT and not nc.disposition:
+            raise ActionRefused("Decide the disposition of the nonconforming output first (8.7).")
+        if nc.method == Nonconformity.Method.EIGHT_D:
+            require_disciplines(nc, FIX_DISCIPLINES)
 
     def apply(self):
         confirm_identity(self.actor, self.data.get("password", ""), self.data.get("otp_token", ""))
         today = timezone.localdate()
         self.record()
-        self.obj.eight_d_steps.filter(discipline=Discipline.D8).update(
-            done_on=today, done_by=self.actor, notes=self.reason
-        )
+        for step in self.obj.eight_d_steps.filter(discipline=Discipline.D8):
+            step.done_on, step.done_by, step.notes = today, self.actor, self.reason
+            step.save()
         self.move(NC.CLOSED, closed_on=today, due_date=None)
         add_signature(self.obj, self.actor, SignatureMeaning.VERIFIED, self.reason)
         return self.obj
@@ -311,6 +328,12 @@ class VerifyNotEffective(Verify):
 
     def apply(self):
         self.record()
+        # The cause was not the one, or the fix not enough: D4 to D7 are done again.
+        for step in self.obj.eight_d_steps.filter(
+            discipline__in=range(4, 8), done_on__isnull=False
+        ):
+            step.done_on, step.done_by = None, None
+            step.save()
         return self.move(
             NC.ANALYSIS,
             analysis_round=self.obj.analysis_round + 1,
@@ -387,6 +410,7 @@ class CompleteCorrectiveAction(Action):
         self.set_fields()
         self.obj.status = CorrectiveAction.Status.DONE
         self.obj.completed_on = timezone.localdate()
+        self.obj.completed_by = self.actor
         return self.save(self.obj)
 
 

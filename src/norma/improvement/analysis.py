@@ -3,7 +3,7 @@ steps of an 8D, and the nonconformities alike it (10.2.1 b)."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, InvalidInput, NotFound
@@ -60,10 +60,11 @@ class AddCause(AnalysisStep):
                 "Some fields are not valid.", {"category": ["Choose the bone of the fishbone."]}
             )
         in_round = nc.causes.filter(analysis_round=nc.analysis_round)
+        last = in_round.aggregate(last=Max("position"))["last"] or 0
         cause = Cause.objects.create(
             nonconformity=nc,
             analysis_round=nc.analysis_round,
-            position=in_round.count() + 1,
+            position=last + 1,
             category=category,
             statement=_text(data, "statement", 500, required=True),
             evidence=_text(data, "evidence", 5000),
@@ -119,6 +120,7 @@ class RecordEightDStep(AnalysisStep):
     code = "eight-d"
     label = "Record an 8D step"
     statuses = (NC.ANALYSIS, NC.ACTION_PLAN, NC.IMPLEMENTATION, NC.VERIFICATION)
+    LATER = range(5, 8)  # D5 to D7 follow the fix; D0 to D4 belong to the analysis
 
     def check_rules(self):
         super().check_rules()
@@ -134,6 +136,10 @@ class RecordEightDStep(AnalysisStep):
             raise InvalidInput(
                 "Some fields are not valid.",
                 {"discipline": ["Give a discipline from D0 to D7 (D8 is the closure)."]},
+            )
+        if discipline not in self.LATER and self.obj.status != NC.ANALYSIS:
+            raise ActionRefused(
+                f"D0 to D4 are the analysis, which {self.obj.reference} has completed."
             )
         step = self.obj.eight_d_steps.get(discipline=discipline)
         step.notes = _text(self.data, "notes", 10000, required=_flag(self.data.get("done")))

@@ -25,8 +25,10 @@ def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _refs(rows) -> str:
-    return ", ".join(rows.values_list("reference", flat=True)[:SHOWN])
+def _refs(rows, person) -> str:
+    """The first references, of those the reader may see (the counts are the organisation's)."""
+    shown = list(rows.visible_to(person).values_list("reference", flat=True)[:SHOWN])
+    return ", ".join(shown) if shown else "at sites outside yours"
 
 
 def _list(**filters) -> list[Evidence]:
@@ -67,7 +69,7 @@ def outputs_dispositioned(person):
         return CheckResult(
             Status.PARTLY_MET,
             f"{_n(missing, 'nonconforming output has', 'nonconforming outputs have')} no recorded "
-            f"disposition and authority: {_refs(pending)}.",
+            f"disposition and authority: {_refs(pending, person)}.",
             evidence,
         )
     return CheckResult(
@@ -107,13 +109,13 @@ def nonconformities_closed_on_evidence(person):
     if n := unproven.count():
         problems.append(
             f"{_n(n, 'closed nonconformity lacks', 'closed nonconformities lack')} a root cause, "
-            f"a corrective action done or an effective verification: {_refs(unproven)}"
+            f"a corrective action done or an effective verification: {_refs(unproven, person)}"
         )
     if n := late.count():
         days = settings.NORMA_NC_OVERDUE_GRACE_DAYS
         problems.append(
             f"{_n(n, 'open nonconformity is', 'open nonconformities are')} more than {days} "
-            f"days overdue: {_refs(late.order_by('due_date'))}"
+            f"days overdue: {_refs(late.order_by('due_date'), person)}"
         )
     evidence = [*_list(status="closed"), Evidence("Dashboard", reverse("improvement:dashboard"))]
     if problems:

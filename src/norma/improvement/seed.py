@@ -15,7 +15,6 @@ from norma.planning.models import Process
 from norma.standards.models import Clause
 
 SIGNED = {"password": DEMO_PASSWORD}
-STAGES = ["containment", "analysis", "action_plan", "implementation", "verification", "closed"]
 
 
 class Story:
@@ -99,18 +98,37 @@ class Story:
 
 def seed_demo(org):
     today = timezone.localdate()
-    ago = lambda days: today - timedelta(days=days)  # noqa: E731
+    _reported(org, today)
+    _output_in_containment(org, today)
+    _five_whys_in_analysis(org, today)
+    _fishbone_planned(org, today)
+    _eight_d_in_implementation(org, today)
+    _waiting_for_its_check(org, today)
+    _closed(org, today)
+    _failed_once_then_closed(org, today)
+    _cancelled(org, today)
+    _improvements(org, today)
 
+
+def ago(today, days):
+    return today - timedelta(days=days)
+
+
+def _reported(org, today):
+    """A report waiting for triage."""
     Story(
         org,
         today,
         "Liam Murphy",
         title="Coolant leaking from CNC 3 onto finished parts",
         source="process",
-        detected_on=ago(1),
+        detected_on=ago(today, 1),
         product="Valve body VB-20",
     )
 
+
+def _output_in_containment(org, today):
+    """A nonconforming output contained, its disposition decided."""
     output = Story(
         org,
         today,
@@ -118,7 +136,7 @@ def seed_demo(org):
         title="Batch 4471: bores 0.03 mm oversize",
         description="Final inspection found 40 of 200 valve bodies with bores above tolerance.",
         source="output",
-        detected_on=ago(3),
+        detected_on=ago(today, 3),
         product="Valve body VB-20",
         quantity_affected=40,
         clauses=["8.7.1"],
@@ -132,6 +150,9 @@ def seed_demo(org):
         customer_notified="",
     )
 
+
+def _five_whys_in_analysis(org, today):
+    """A complaint in analysis: a 5-Whys chain half answered."""
     Story(
         org,
         today,
@@ -139,7 +160,7 @@ def seed_demo(org):
         title="Customer received drawings of the wrong revision",
         description="Kestrel Pumps complained they were sent revision B of drawing 1102.",
         source="customer_complaint",
-        detected_on=ago(12),
+        detected_on=ago(today, 12),
         clauses=["7.5.3"],
     ).triage("James Carter", "process", "minor", "Design and development").action(
         "correction", "Send revision C and withdraw B from the customer", days=3
@@ -151,13 +172,16 @@ def seed_demo(org):
         ],
     )
 
+
+def _fishbone_planned(org, today):
+    """A fishbone with a verified root cause; the plan waits for approval."""
     fishbone = Story(
         org,
         today,
         "Tom Fletcher",
         title="Surface finish out of specification on shafts",
         source="process",
-        detected_on=ago(25),
+        detected_on=ago(today, 25),
         product="Shaft SH-8",
         clauses=["8.5.1"],
     ).triage("David Okafor", "process", "minor", "Machining and assembly")
@@ -179,13 +203,16 @@ def seed_demo(org):
         approve=False,
     )
 
+
+def _eight_d_in_implementation(org, today):
+    """An 8D with D0 to D4 done, its corrective action under way."""
     eight_d = Story(
         org,
         today,
         "Priya Nair",
         title="Kestrel Pumps: 3 pump housings cracked in the field",
         source="customer_complaint",
-        detected_on=ago(40),
+        detected_on=ago(today, 40),
         severity="major",
         product="Pump housing PH-3",
         quantity_affected=3,
@@ -221,13 +248,16 @@ def seed_demo(org):
         owner="Marco Bianchi",
     )
 
+
+def _waiting_for_its_check(org, today):
+    """Actions done; the effectiveness check is planned."""
     Story(
         org,
         today,
         "Owen Price",
         title="Internal audit: calibration records missing for two gauges",
         source="internal_audit",
-        detected_on=ago(50),
+        detected_on=ago(today, 50),
         clauses=["7.1.5.2"],
         site=org.sites["porto"],
     ).triage("Sofia Lima", "system", "minor", "Machining (Porto)").action(
@@ -253,13 +283,16 @@ def seed_demo(org):
         verifier="Tom Fletcher",
     )
 
+
+def _closed(org, today):
+    """Closed: verified effective and signed."""
     closed = Story(
         org,
         today,
         "Owen Price",
         title="Internal audit: training records not signed by trainers",
         source="internal_audit",
-        detected_on=ago(120),
+        detected_on=ago(today, 120),
         clauses=["7.2"],
     ).triage("Claire Dubois", "system", "minor", "Training and competence")
     closed.action("correction", "Trainers sign the 8 records found", done="Signed")
@@ -272,13 +305,16 @@ def seed_demo(org):
     closed.implemented("HR-04 rev 2 issued", "Next 10 records signed", verifier="Owen Price")
     closed.verify("Owen Price", "Sampled 10 records of November: all signed.")
 
+
+def _failed_once_then_closed(org, today):
+    """A fix judged not effective, analysed again, then closed."""
     redone = Story(
         org,
         today,
         "Beatriz Sousa",
         title="Supplier delivered bar stock without certificates",
         source="supplier",
-        detected_on=ago(150),
+        detected_on=ago(today, 150),
         clauses=["8.4.2"],
     ).triage("Marco Bianchi", "process", "minor", "Purchasing and supplier control")
     redone.action("correction", "Obtain the missing certificates", done="Received 3 certificates")
@@ -319,13 +355,16 @@ def seed_demo(org):
     )
     redone.verify("Tom Fletcher", "All 14 deliveries since had certificates checked at goods-in.")
 
+
+def _cancelled(org, today):
+    """Not a nonconformity after all: cancelled with a signed reason."""
     cancelled = Story(
         org,
         today,
         "Chloe Evans",
         title="Assembly jig missing",
         source="process",
-        detected_on=ago(5),
+        detected_on=ago(today, 5),
     )
     cancelled.run(
         steps.CancelNonconformity,
@@ -333,8 +372,6 @@ def seed_demo(org):
         reason="The jig was at calibration; not a nonconformity.",
         **SIGNED,
     )
-
-    _improvements(org, today)
 
 
 def _improvements(org, today):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from norma.core.actions import ActionRefused
 from norma.core.registers import RecordForm, registry
+from norma.core.templatetags.norma import record_url
 from norma.improvement import dashboard
 from norma.improvement.actions import ReportNonconformity
 from norma.improvement.analysis import AddCause, RecordEightDStep, alike, fishbone_bones
@@ -54,6 +55,8 @@ def report(request):
         except ActionRefused as refused:
             for name, errors in refused.errors.items():
                 form.add_error(name if name in form.fields else None, errors)
+            if not refused.errors:
+                form.add_error(None, refused.message)
         else:
             messages.success(request, f"{nc.reference} reported: the quality team will triage it.")
             if request.user.has_perm("improvement.view_nonconformity"):
@@ -74,24 +77,23 @@ def origin_from(text: str, person):
         model = ContentType.objects.get_by_natural_key(app_label, model_name).model_class()
     except ContentType.DoesNotExist:
         return None
-    declared = registry.for_model(model)
-    if declared is None or not person.has_perm(declared.permission("view")):
-        return None
-    return declared.queryset_for(person).filter(reference=reference).first()
+    return readable(model, person, reference=reference)
 
 
 def origin_link(obj, person):
     """The origin record and the URL of its page, when the person may read it."""
     if not obj.origin_type_id:
         return None, ""
-    model = obj.origin_type.model_class()
+    origin = readable(obj.origin_type.model_class(), person, pk=obj.origin_id)
+    return (origin, record_url(origin)) if origin is not None else (None, "")
+
+
+def readable(model, person, **lookup):
+    """The record of a register matching `lookup`, if the person may read it; else None."""
     declared = registry.for_model(model)
     if declared is None or not person.has_perm(declared.permission("view")):
-        return None, ""
-    origin = declared.queryset_for(person).filter(pk=obj.origin_id).first()
-    if origin is None:
-        return None, ""
-    return origin, reverse(declared.url_name("detail"), args=[origin.reference])
+        return None
+    return declared.queryset_for(person).filter(**lookup).first()
 
 
 def nonconformity_context(nc, person) -> dict:

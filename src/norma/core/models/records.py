@@ -118,6 +118,10 @@ class Record(models.Model):
             return f"{self.reference} is archived and can no longer be edited."
         return None
 
+    def archive_refusal(self) -> str | None:
+        """Why this record may not be archived now (work still open on it), or None."""
+        return None
+
     def attach_refusal(self) -> str | None:
         """Why no file may be attached now, or None when one may."""
         if self.is_archived:

@@ -37,6 +37,14 @@ class CorrectiveAction(Record):
     description = models.TextField(blank=True)
     analysis_round = models.PositiveSmallIntegerField(default=1, editable=False)
     completed_on = models.DateField(null=True, blank=True, editable=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     evidence = models.TextField(blank=True, help_text="What shows it was done.")
     documents = models.ManyToManyField(
         "documents.Document", blank=True, related_name="corrective_actions"
@@ -58,14 +66,33 @@ class CorrectiveAction(Record):
     class Meta(Record.Meta):
         verbose_name = "corrective action"
         # Open and overdue: most of a large table is done, with due dates long past.
-        indexes = [models.Index(fields=["status", "due_date"], name="improvement_ca_open")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="improvement_ca_open"),
+            # The 10.2 check reads which nonconformities have a corrective action done.
+            models.Index(fields=["kind", "status", "nonconformity"], name="improvement_ca_done"),
+        ]
 
     def clean(self):
         super().clean()
         not_in_the_past(self, "due_date")
-        if self.pk is None and self.nonconformity_id and not self.nonconformity.is_open:
+        if self.pk is None and self.nonconformity_id:
+            nc = self.nonconformity
+            if not nc.is_open:
+                raise ValidationError({"nonconformity": f"{nc.reference} is no longer open."})
+            if nc.status == Nonconformity.Status.VERIFICATION:
+                raise ValidationError(
+                    {
+                        "nonconformity": f"{nc.reference} is at its effectiveness check: new "
+                        "actions are planned if the check finds the fix did not work."
+                    }
+                )
+        moved = type(self).objects.filter(pk=self.pk).exclude(nonconformity=self.nonconformity_id)
+        if self.pk is not None and moved.exists():
             raise ValidationError(
-                {"nonconformity": f"{self.nonconformity.reference} is no longer open."}
+                {
+                    "nonconformity": "An action stays with its nonconformity: cancel it and add "
+                    "one to the other."
+                }
             )
 
     def save(self, *args, **kwargs):
@@ -77,10 +104,17 @@ class CorrectiveAction(Record):
                 self.department_id = self.department_id or self.nonconformity.department_id
         super().save(*args, **kwargs)
 
+    def archive_refusal(self) -> str | None:
+        if self.status == self.Status.OPEN:
+            return f"{self.reference} is still open: cancel it, with a reason, instead."
+        return None
+
     def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():  # archived: said first
+            return refusal
         if self.status != self.Status.OPEN:
             return f"{self.reference} is {self.get_status_display().lower()}."
-        return super().edit_refusal()
+        return None
 
 
 class Verification(models.Model):
@@ -108,7 +142,8 @@ class Verification(models.Model):
         indexes = [
             models.Index(
                 fields=["verified_on", "result", "nonconformity"], name="improvement_verified"
-            )
+            ),
+            models.Index(fields=["result", "nonconformity"], name="improvement_effective"),
         ]
 
     def __str__(self):

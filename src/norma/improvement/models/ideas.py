@@ -54,6 +54,8 @@ class Improvement(Record, OriginMixin):
             raise ValidationError({"realised_benefit": "Say what the improvement brought."})
 
     def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():  # archived: said first
+            return refusal
         if self.status in (self.Status.DONE, self.Status.REJECTED):
             return f"{self.reference} is {self.get_status_display().lower()}."
-        return super().edit_refusal()
+        return None

@@ -192,7 +192,14 @@ class Nonconformity(Record, OriginMixin):
                 {"disposition": "Only a nonconforming output has a disposition (8.7)."}
             )
 
+    def archive_refusal(self) -> str | None:
+        if self.is_open:
+            return f"{self.reference} is still open: cancel it, with a signed reason, instead."
+        return None
+
     def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():  # archived: said first
+            return refusal
         if self.status in (self.Status.CLOSED, self.Status.CANCELLED):
             return f"{self.reference} is {self.get_status_display().lower()}: it is a record now."
-        return super().edit_refusal()
+        return None
