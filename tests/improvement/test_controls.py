@@ -223,3 +223,24 @@ def test_every_record_page_offers_to_raise_a_nonconformity_from_it(
     link = f"/improvement/report/?origin=planning.process:{process.reference}"
     assert link in client_for(employee).get(url).content.decode()
     assert link not in client_for(external_auditor).get(url).content.decode()
+
+
+def test_an_action_left_open_in_an_earlier_round_still_blocks_the_closure(
+    employee, quality_manager, process_owner, internal_auditor
+):
+    people = {"triager": quality_manager, "owner": process_owner, "verifier": internal_auditor}
+    nc = walk(make_nc(employee), "verification", **people)
+    nc = steps.VerifyNotEffective(internal_auditor, nc, reason="It came back").execute()
+    left = CorrectiveAction.objects.create(
+        nonconformity=nc,
+        kind="containment",
+        title="Sort stock",
+        owner=process_owner,
+        reference="CAR-Y",
+    )
+    CorrectiveAction.objects.filter(pk=left.pk).update(analysis_round=1)
+    nc = walk(nc, "verification", **people)
+    with pytest.raises(ActionRefused, match="Finish or cancel the open actions first: CAR-Y"):
+        steps.VerifyEffective(
+            internal_auditor, fresh(nc), reason="Fine", data={"password": PASSWORD}
+        ).execute()

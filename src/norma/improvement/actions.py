@@ -298,7 +298,7 @@ class VerifyEffective(Verify):
     def check_step(self):
         super().check_step()
         nc = self.obj
-        still_open = round_actions(nc).filter(status=CorrectiveAction.Status.OPEN)
+        still_open = nc.actions.live().filter(status=CorrectiveAction.Status.OPEN)  # any round
         if still_open.exists():
             references = ", ".join(still_open.values_list("reference", flat=True)[:5])
             raise ActionRefused(f"Finish or cancel the open actions first: {references}.")
