@@ -3,6 +3,7 @@
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -76,7 +77,9 @@ def cmd_manage(args):
     execute_from_command_line(["norma manage", *args.rest])
 
 
-def _gunicorn(host: str, port: int, workers: int):
+def _gunicorn(host: str, port: int, workers: int, *, replace: bool = False):
+    """Serve with gunicorn. `replace` makes this process gunicorn itself, so a supervisor's
+    stop signal reaches the server; otherwise a stop signal to this process stops it too."""
     _call("collectstatic", "--no-input", "-v", "0")
     command = [
         sys.executable,
@@ -92,13 +95,22 @@ def _gunicorn(host: str, port: int, workers: int):
         "--forwarded-allow-ips",
         "127.0.0.1",
     ]
-    return subprocess.call(command)
+    if replace:
+        os.execv(sys.executable, command)  # noqa: S606  (our interpreter and arguments)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    server = subprocess.Popen(command)
+    try:
+        return server.wait()
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def cmd_serve(args):
     os.environ.setdefault("NORMA_DEBUG", "false")
     _django()
-    sys.exit(_gunicorn(args.host, args.port, args.workers))
+    _gunicorn(args.host, args.port, args.workers, replace=True)
 
 
 def cmd_demo(args):

@@ -71,7 +71,10 @@ def server(tmp_path_factory):
         yield base, out.strip().splitlines()[-1]
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
+        # `norma serve` is the server itself: stopping it leaves nothing behind serving.
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
 
 
 @pytest.mark.slow
