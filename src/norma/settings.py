@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "norma.documents",
     "norma.people",
     "norma.improvement",
+    "norma.operations",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -226,6 +227,16 @@ NORMA_LEAD_AUDITOR_SUPERVISED_LEADS = env_int("NORMA_LEAD_AUDITOR_SUPERVISED_LEA
 # Improvement: days an open nonconformity may run past its due date before readiness
 # counts it against 10.2.
 NORMA_NC_OVERDUE_GRACE_DAYS = env_int("NORMA_NC_OVERDUE_GRACE_DAYS", 30)
+
+# Operations: how soon a calibration counts as due soon; days to answer a complaint, by
+# severity; how long a customer satisfaction measurement stays current (9.1.2).
+NORMA_CALIBRATION_DUE_SOON_DAYS = env_int("NORMA_CALIBRATION_DUE_SOON_DAYS", 30)
+NORMA_COMPLAINT_RESPONSE_DAYS = {
+    "critical": env_int("NORMA_COMPLAINT_RESPONSE_DAYS_CRITICAL", 2),
+    "major": env_int("NORMA_COMPLAINT_RESPONSE_DAYS_MAJOR", 5),
+    "minor": env_int("NORMA_COMPLAINT_RESPONSE_DAYS_MINOR", 10),
+}
+NORMA_SATISFACTION_PERIOD_MONTHS = env_int("NORMA_SATISFACTION_PERIOD_MONTHS", 12)
 
 # Imports: largest upload, most rows, and how far an XLSX may expand when unpacked.
 NORMA_IMPORT_MAX_BYTES = env_int("NORMA_IMPORT_MAX_MB", 50) * 1024 * 1024

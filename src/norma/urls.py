@@ -35,6 +35,7 @@ urlpatterns = [
     path("planning/", include("norma.planning.urls")),
     path("people/", include("norma.people.urls")),
     path("improvement/", include("norma.improvement.urls")),
+    path("operations/", include("norma.operations.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

@@ -62,6 +62,28 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+class FileIn(StrictSchema):
+    """A file sent with a record, as JSON: its name and its bytes in base64."""
+
+    filename: str = Field(..., min_length=1, max_length=255)
+    content_base64: str
+
+
+def _uploaded(name: str, value: dict):
+    import base64
+    import binascii
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    try:
+        content = base64.b64decode(value["content_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(
+            "A file is not valid base64.", {name: ["content_base64 is not valid base64."]}
+        ) from None
+    return SimpleUploadedFile(value["filename"], content)
+
+
 class ArchiveIn(StrictSchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
@@ -112,6 +134,8 @@ def _schemas(register):
     action_schema = create_model(f"{name}ActionIn", __base__=ActionIn, **action_fields)
     out_schema = create_model(f"{name}Out", __base__=Schema, **out_fields)
     in_schema = create_model(f"{name}In", __base__=StrictSchema, **in_fields)
+    files = {field_name: (FileIn | None, None) for field_name in register.upload_fields}
+    create_schema = create_model(f"{name}CreateIn", __base__=in_schema, **files)
     page_schema = create_model(
         f"{name}Page",
         __base__=Schema,
@@ -120,7 +144,7 @@ def _schemas(register):
         pages=(int, ...),
         results=(list[out_schema], ...),
     )
-    return out_schema, in_schema, page_schema, action_schema
+    return out_schema, in_schema, create_schema, page_schema, action_schema
 
 
 def to_api(register, obj) -> dict:
@@ -184,7 +208,7 @@ def expected_version(request) -> int:
 
 
 def build_router(register) -> Router:
-    out_schema, in_schema, page_schema, action_schema = _schemas(register)
+    out_schema, in_schema, create_schema, page_schema, action_schema = _schemas(register)
     router = Router(tags=[register.title()])
     name = register.model_name()
 
@@ -226,10 +250,14 @@ def build_router(register) -> Router:
         }
 
     @router.post("/", response={201: out_schema}, operation_id=f"{name}_create")
-    def create_record(request, response: HttpResponse, payload: in_schema):
+    def create_record(request, response: HttpResponse, payload: create_schema):
         require(request, "add")
-        data = _validated(register, request.user, payload.model_dump(exclude_unset=True))
-        obj = CreateRecord(request.user, register.model, data=data).execute()
+        given = payload.model_dump(exclude_unset=True)
+        files = {k: given.pop(k) for k in register.upload_fields if given.get(k) is not None}
+        data = _validated(register, request.user, given)
+        data.update({k: _uploaded(k, value) for k, value in files.items()})
+        create = register.create_action or CreateRecord
+        obj = create(request.user, register.model, data=data).execute()
         return Status(201, answer(request, response, obj.reference))
 
     @router.get("/{reference}", response=out_schema, operation_id=f"{name}_read")

@@ -314,6 +314,37 @@ def _assign_many(obj, many: dict):
         getattr(obj, name).set(value)
 
 
+class Transition(Action):
+    """A step of a record's workflow: allowed from `sources`, it asks for its `fields`,
+    checks `check_step()`, then moves the record to `target`."""
+
+    sources: ClassVar[tuple[str, ...]]
+    target: ClassVar[str]
+
+    def check_rules(self):
+        if self.obj.is_archived:
+            raise ActionRefused(f"{self.obj.reference} is archived.")
+        if self.obj.status not in self.sources:
+            status = self.obj.get_status_display().lower()
+            raise ActionRefused(
+                f"{self.obj.reference} is {status}: “{self.label}” does not apply now."
+            )
+        self.check_step()
+
+    def check_step(self):
+        """What else must be true before the step."""
+
+    def apply(self):
+        if self.asks_for():
+            self.set_fields()
+        self.prepare()
+        self.obj.status = self.target
+        return self.save(self.obj)
+
+    def prepare(self):
+        """Changes the step makes to the record besides its status (dates, who did it)."""
+
+
 class AttachFile(Action):
     """Attach a file to a record; the file's SHA-256 goes into the change log."""
 

@@ -107,8 +107,12 @@ class RecordForm(forms.ModelForm):
                 self.add_error(name, "This text holds characters that are not valid Unicode.")
         return cleaned
 
+    upload_fields: tuple[str, ...] = ()
+
     def changed_data_for_action(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        files = {name: self.cleaned_data.get(name) for name in self.upload_fields}
+        return {**data, **{name: file for name, file in files.items() if file}}
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,10 @@ class Register:
     searched_everywhere_by_reference: ClassVar[bool] = False
     nav_links: ClassVar[list[tuple[str, str, str | None]]] = []
     list_links: ClassVar[list[tuple[str, str]]] = []
+    # The action that creates a record, when creating does more than save the form (a
+    # calibration moves its instrument's due date), and the files its form takes along.
+    create_action: ClassVar[type[Action] | None] = None
+    upload_fields: ClassVar[dict[str, str]] = {}  # name: label
 
     # -- names -----------------------------------------------------------------
     @classmethod
@@ -296,7 +304,12 @@ def _cached(register, kind, build):
 
 def _make_form(register) -> type[RecordForm]:
     meta = type("Meta", (), {"model": register.model, "fields": register.form_fields})
-    return type(f"{register.model.__name__}Form", (RecordForm,), {"Meta": meta})
+    files = {
+        name: forms.FileField(label=label, required=False)
+        for name, label in register.upload_fields.items()
+    }
+    attrs = {"Meta": meta, "upload_fields": tuple(files), **files}
+    return type(f"{register.model.__name__}Form", (RecordForm,), attrs)
 
 
 def _make_filter(register) -> type[django_filters.FilterSet]:

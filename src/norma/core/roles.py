@@ -68,6 +68,31 @@ NONCONFORMITY_RIGHTS = [
     "improvement.change_improvement",
 ]
 
+# Process owners keep their equipment calibrated, evaluate the suppliers they buy from and
+# answer their customers (7.1.5, 8.4, 8.2.1); approving or disqualifying a supplier and
+# setting the scorecard are the quality team's and top management's. Anyone who takes a
+# customer's call logs the complaint or the compliment.
+FEEDBACK_RIGHTS = ["operations.add_complaint", "operations.add_compliment"]
+OPERATIONS_RIGHTS = [
+    *FEEDBACK_RIGHTS,
+    *[
+        f"operations.{verb}_{model}"
+        for verb in ("add", "change")
+        for model in (
+            "instrument",
+            "calibration",
+            "supplier",
+            "supplierevaluation",
+            "suppliercertificate",
+            "scar",
+            "customer",
+            "complaint",
+            "compliment",
+            "survey",
+        )
+    ],
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
     RoleCode.TOP_MANAGEMENT: [
@@ -87,6 +112,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *NONCONFORMITY_RIGHTS,
         "improvement.verify_nonconformity",
         "improvement.decide_improvement",
+        *OPERATIONS_RIGHTS,
+        "operations.approve_supplier",
     ],
     RoleCode.PROCESS_OWNER: [
         *READ_ALL,
@@ -100,13 +127,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.change_document",
         "documents.approve_document",
         *NONCONFORMITY_RIGHTS,
+        *OPERATIONS_RIGHTS,
     ],
     RoleCode.INTERNAL_AUDITOR: [
         *READ_ALL,
         *REPORTING_RIGHTS,
         "improvement.verify_nonconformity",
     ],
-    RoleCode.EMPLOYEE: [*READ_ALL, "!core.view_changelogentry", *REPORTING_RIGHTS],
+    RoleCode.EMPLOYEE: [
+        *READ_ALL,
+        "!core.view_changelogentry",
+        *REPORTING_RIGHTS,
+        *FEEDBACK_RIGHTS,
+    ],
     # The registrar sees the evidence, read-only (competence records included, which they
     # sample), and nothing about the platform.
     RoleCode.EXTERNAL_AUDITOR: [
@@ -115,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "people.view_*",
         "documents.view_document",
         "improvement.view_*",
+        "operations.view_*",
     ],
 }
 

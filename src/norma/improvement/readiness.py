@@ -15,20 +15,20 @@ from norma.improvement.models import (
     Nonconformity,
     Verification,
 )
-from norma.standards.readiness import CheckResult, Evidence, Status, clause_check
+from norma.standards.readiness import (
+    CheckResult,
+    Evidence,
+    Status,
+    clause_check,
+)
+from norma.standards.readiness import (
+    counted as _n,
+)
+from norma.standards.readiness import (
+    first_references as _refs,
+)
 
 NC = Nonconformity.Status
-SHOWN = 5
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def _refs(rows, person) -> str:
-    """The first references, of those the reader may see (the counts are the organisation's)."""
-    shown = list(rows.visible_to(person).values_list("reference", flat=True)[:SHOWN])
-    return ", ".join(shown) if shown else "at sites outside yours"
 
 
 def _list(**filters) -> list[Evidence]:

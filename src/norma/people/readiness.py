@@ -17,14 +17,11 @@ from norma.people.models import (
 )
 from norma.planning.models import Process
 from norma.standards.readiness import CheckResult, Evidence, Status, clause_check
+from norma.standards.readiness import counted as _n
 
 
 def _roles_in_scope():
     return JobRole.objects.live().filter(status=JobRole.Status.CURRENT, in_scope=True)
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 @clause_check("7.1.2")

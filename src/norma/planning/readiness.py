@@ -34,6 +34,9 @@ from norma.standards.readiness import (
     clause_check,
     exclusions_source,
 )
+from norma.standards.readiness import (
+    counted as _n,
+)
 
 
 @clause_check("4.4.1")
@@ -64,11 +67,6 @@ def processes_defined_and_owned(person):
 def _sentence(gaps: list[str]) -> str:
     """'1 KPI has no result yet; …' — the first letter raised, nothing else lowered."""
     return capfirst("; ".join(gaps)) + "."
-
-
-def _n(count: int, one: str, many: str) -> str:
-    """'1 requirement is', '3 requirements are'."""
-    return f"{count} {one if count == 1 else many}"
 
 
 def _list(register_name: str, label: str) -> Evidence:

@@ -86,6 +86,18 @@ class ReadinessReport:
 
 Check = Callable[[object], CheckResult]
 _checks: dict[str, list[Check]] = {}
+SHOWN = 5
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """'1 requirement is', '3 requirements are'."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def first_references(rows, person) -> str:
+    """The first references, of those the reader may see (the counts are the organisation's)."""
+    shown = list(rows.visible_to(person).values_list("reference", flat=True)[:SHOWN])
+    return ", ".join(shown) if shown else "at sites outside yours"
 
 
 def clause_check(ref: str):

@@ -211,12 +211,11 @@ class RecordCreate(RecordFormView):
         return self.render_form(self.register.form_class()(initial=initial, person=request.user))
 
     def post(self, request):
-        form = self.register.form_class()(request.POST, person=request.user)
+        form = self.register.form_class()(request.POST, request.FILES, person=request.user)
         if not form.is_valid():
             return self.render_form(form, status=422)
-        action = CreateRecord(
-            request.user, self.register.model, data=form.changed_data_for_action()
-        )
+        create = self.register.create_action or CreateRecord
+        action = create(request.user, self.register.model, data=form.changed_data_for_action())
         return self.run(action, form)
 
 
