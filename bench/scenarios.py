@@ -106,6 +106,24 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
             Scenario("improvement dashboard (12 months)", get("/improvement/dashboard/")),
             Scenario("corrective action list", get("/improvement/corrective-actions/")),
         ]
+    instruments = _api_get(base, token, "/api/v1/operations/measuring-instruments/?page_size=1")
+    suppliers = _api_get(base, token, "/api/v1/operations/suppliers/?page_size=1")
+    if instruments["results"] and suppliers["results"]:
+        instrument = instruments["results"][0]["reference"]
+        supplier = suppliers["results"][0]["reference"]
+        scenarios += [
+            Scenario("instrument list", get("/operations/measuring-instruments/")),
+            Scenario(
+                "instrument list, in service, by due date",
+                get("/operations/measuring-instruments/?status=in_service&sort=due_date"),
+            ),
+            Scenario("instrument detail", get(f"/operations/measuring-instruments/{instrument}/")),
+            Scenario("calibration list", get("/operations/calibrations/")),
+            Scenario("supplier list", get("/operations/suppliers/")),
+            Scenario("supplier detail", get(f"/operations/suppliers/{supplier}/")),
+            Scenario("complaint list", get("/operations/customer-complaints/")),
+            Scenario("customer feedback dashboard (12 months)", get("/operations/feedback/")),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))

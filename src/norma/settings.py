@@ -204,6 +204,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
+# Forms: a link to a table with more rows than this is typed (with suggestions), not chosen
+# from a list.
+NORMA_SELECT_LIMIT = env_int("NORMA_SELECT_LIMIT", 300)
+
 # Separation of duties (an author does not approve their own work, and so on).
 NORMA_SEPARATION_OF_DUTIES = env_bool("NORMA_SEPARATION_OF_DUTIES", True)
 

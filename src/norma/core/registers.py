@@ -91,6 +91,10 @@ class RecordForm(forms.ModelForm):
         if "clauses" in self.fields:
             self.fields["clauses"].to_field_name = "key"
             self.fields["clauses"].queryset = self.fields["clauses"].queryset.order_by("sort_key")
+        if person is not None:
+            from norma.core.lookups import as_lookups
+
+            as_lookups(self)  # thousands of options become a typed reference with suggestions
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3

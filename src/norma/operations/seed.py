@@ -461,3 +461,9 @@ def _surveys(org, today, customers):
                 data={"conclusions": "Delivery and documentation are what customers mention most."},
             ).execute()
             Survey.objects.filter(pk=survey.pk).update(closed_on=ago(today, closed_days))
+
+
+def seed_scale(org) -> dict[str, int]:
+    from norma.operations.seed_scale import seed_operations
+
+    return seed_operations(org)
