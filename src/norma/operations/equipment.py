@@ -2,7 +2,10 @@
 instrument's next due date and take it out of service when it is found unfit, assessing
 what an out-of-tolerance result did to earlier measurements, and raising the nonconformity."""
 
+from datetime import timedelta
+
 from django.db.models import Max
+from django.utils import timezone
 
 from norma.core.actions import (
     ActionRefused,
@@ -19,6 +22,7 @@ from norma.operations.models import Calibration, Instrument
 
 EQ = Instrument.Status
 CAL = Calibration.Status
+IMPACT_DAYS = 14  # to assess what an out-of-tolerance result did to earlier measurements
 
 
 def related_change(action, obj, apply):
@@ -79,9 +83,10 @@ class RecordCalibration(CreateRecord):
             )
             calibration.suspect_since = earlier.aggregate(last=Max("performed_on"))["last"]
             calibration.status = CAL.IMPACT_OPEN
+            calibration.due_date = timezone.localdate() + timedelta(days=IMPACT_DAYS)
         if good:
             calibration.next_due = add_months(calibration.performed_on, instrument.interval_months)
-        calibration.save(update_fields=["suspect_since", "status", "next_due"])
+        calibration.save(update_fields=["suspect_since", "status", "next_due", "due_date"])
         if (
             instrument.last_calibrated_on
             and calibration.performed_on < instrument.last_calibrated_on
@@ -149,6 +154,9 @@ class AssessImpact(Transition):
     sources = (CAL.IMPACT_OPEN,)
     target = CAL.IMPACT_ASSESSED
     fields = ("impact_assessment", "products_affected")
+
+    def prepare(self):
+        self.obj.due_date = None
 
     def check_step(self):
         affected = self.data.get("products_affected") in (True, "True", "true", "on", "1")

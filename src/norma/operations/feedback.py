@@ -73,9 +73,10 @@ class SendResponse(Transition):
     sources = (CMP.OPEN,)
     target = CMP.RESPONDED
     fields = ("investigation", "justified", "response")
+    optional_fields = ("response_sent_on",)
 
     def prepare(self):
-        self.obj.response_sent_on = timezone.localdate()
+        self.obj.response_sent_on = self.obj.response_sent_on or timezone.localdate()
 
 
 class CloseComplaint(Transition):

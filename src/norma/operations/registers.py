@@ -149,6 +149,12 @@ class CalibrationRegister(Register):
     actions = equipment.CALIBRATION_ACTIONS
     create_action = equipment.RecordCalibration
     upload_fields = {"certificate": "Certificate (PDF or image)"}
+    reminders = [
+        Reminder(
+            label="impact assessment due",
+            skip_statuses=(Calibration.Status.RECORDED, Calibration.Status.IMPACT_ASSESSED),
+        )
+    ]
     task_label = "Assess the impact of an out-of-tolerance result"
     searched_everywhere_by_reference = True  # 50,000 at the large scale
 

@@ -402,6 +402,7 @@ def _feedback(org, today):
                     "investigation": "Checked the lot records and the returned parts.",
                     "justified": justified,
                     "response": "Our findings and the actions taken, with replacement parts.",
+                    "response_sent_on": ago(today, max(days - 6 - i, 0)),
                 },
             ).execute()
         if status == "closed":

@@ -96,6 +96,7 @@ def _equipment(org, count):
                 suspect_since=good_since if out else None,
                 status=("impact_open" if n == 0 else "impact_assessed") if out else "recorded",
                 impact_assessment="Results re-checked: none affected." if out and n else "",
+                due_date=day + timedelta(days=14) if out and n == 0 else None,
                 owner=instrument.owner,
                 site=instrument.site,
                 department=instrument.department,

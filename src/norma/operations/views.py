@@ -55,15 +55,19 @@ def supplier_context(supplier, person) -> dict:
     evaluations = list(
         supplier.evaluations.visible_to(person).live().order_by("-evaluated_on", "-id")[:HISTORY]
     )
-    trend = [(e.evaluated_on.isoformat(), float(e.score or 0)) for e in reversed(evaluations)]
+    tones = {"approve": "ok", "conditional": "warn", "fail": "bad"}
+    trend = [
+        (e.evaluated_on.isoformat(), float(e.score or 0), tones.get(e.outcome, "neutral"))
+        for e in evaluations[:8]
+    ]
     supplier_type = ContentType.objects.get_for_model(supplier)
     raised = Nonconformity.objects.visible_to(person).filter(
         origin_type=supplier_type, origin_id=str(supplier.pk)
     )
     return {
         "evaluations": evaluations,
-        "score_chart": charts.column_chart(
-            trend, title=f"Evaluation scores of {supplier.title}", unit=""
+        "score_chart": charts.bar_chart(
+            trend, title=f"Latest evaluation scores of {supplier.title}", max_value=100
         )
         if trend
         else "",

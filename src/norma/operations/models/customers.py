@@ -61,7 +61,9 @@ class Complaint(Record):
         null=True, blank=True, help_text="Whether the complaint was found to be justified."
     )
     response = models.TextField("response to the customer", blank=True)
-    response_sent_on = models.DateField(null=True, blank=True, editable=False)
+    response_sent_on = models.DateField(
+        null=True, blank=True, help_text="Left empty, the response was sent today."
+    )
     due_date = models.DateField("response due", null=True, blank=True, db_index=True)
     nonconformity = models.ForeignKey(
         "improvement.Nonconformity",
@@ -81,6 +83,12 @@ class Complaint(Record):
     def clean(self):
         super().clean()
         not_after_today(self, "received_on", "A complaint cannot be received tomorrow.")
+        not_after_today(self, "response_sent_on", "A response cannot be sent tomorrow.")
+        sent, received = self.response_sent_on, self.received_on
+        if sent and received and sent < received:
+            raise ValidationError(
+                {"response_sent_on": "The response was sent before the complaint came."}
+            )
         if self.due_date and self.received_on and self.due_date < self.received_on:
             raise ValidationError({"due_date": "The response is due after the complaint came."})
 
