@@ -23,6 +23,15 @@ class ActionForm(RecordForm):
             else:
                 field.widget.attrs.pop("aria-describedby", None)
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.required:
+            # Yes, no or unknown: a question the action needs answered is not left unknown.
+            field = self.fields.get(name)
+            if isinstance(field, forms.NullBooleanField) and cleaned.get(name) is None:
+                self.add_error(name, "Answer yes or no.")
+        return cleaned
+
 
 _forms: dict[tuple[type, type], type[ActionForm]] = {}
 

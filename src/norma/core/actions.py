@@ -191,6 +191,17 @@ class Action:
         obj.save()
         return obj
 
+    def change_related(self, obj, change, code: str):
+        """Change another record as part of this action (the instrument a calibration
+        moves): re-read under a lock, so a concurrent edit is neither lost nor overwritten,
+        then saved with its own version and change-log entry. Returns the changed record."""
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        before = snapshot(obj)
+        change(obj)
+        self.save(obj)
+        record_change(obj, code, before=before, after=snapshot(obj), reason=self.reason)
+        return obj
+
     def unvalidated_fields(self, obj) -> list[str]:
         return ["reference"] if hasattr(obj, "reference") and not obj.reference else []
 

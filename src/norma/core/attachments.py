@@ -29,15 +29,16 @@ SIGNATURES = {
 TEXT_TYPES = {"txt", "csv"}
 
 
-def check_upload(name: str, data: bytes) -> str:
-    """Return the file's extension, or raise InvalidInput saying what is wrong with it."""
+def check_upload(name: str, data: bytes, field: str = "file") -> str:
+    """Return the file's extension, or raise InvalidInput saying what is wrong with it (under
+    `field`, the form field the file came in)."""
     safe_name = PurePosixPath(name.replace("\\", "/")).name
     extension = safe_name.rsplit(".", 1)[-1].lower() if "." in safe_name else ""
     allowed = settings.NORMA_ATTACHMENT_EXTENSIONS
     limit = settings.NORMA_ATTACHMENT_MAX_BYTES
 
     def refuse(message):
-        raise InvalidInput(message, {"file": [message]})
+        raise InvalidInput(message, {field: [message]})
 
     if extension not in allowed:
         refuse(f"Files of type '.{extension}' are not accepted. Allowed: {', '.join(allowed)}.")

@@ -77,11 +77,13 @@ class MultipleLookupInput(LookupInput):
 
 
 def _find(queryset, value):
-    """By key from the page, or by id from the API."""
+    """By key from the page, or by id from the API; None for text no record could have."""
     text = str(value).strip()
+    if not text or "\x00" in text or len(text) > 254:
+        return None
     key = key_field(queryset.model)
     lookup = Q(**{f"{key}__iexact": text})
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         lookup |= Q(pk=int(text))
     return queryset.filter(lookup).first()
 
@@ -94,7 +96,7 @@ class LookupChoiceField(forms.ModelChoiceField):
     def prepare_value(self, value):
         if value in (None, ""):
             return ""
-        obj = value if hasattr(value, "_meta") else _find(self.queryset.model._base_manager, value)
+        obj = value if hasattr(value, "_meta") else _find(self.queryset, value)
         return getattr(obj, key_field(self.queryset.model), value) if obj else value
 
     def to_python(self, value):
@@ -121,7 +123,7 @@ class MultipleLookupChoiceField(forms.ModelMultipleChoiceField):
         ]
 
     def _key(self, value, key):
-        obj = _find(self.queryset.model._base_manager, value)
+        obj = _find(self.queryset, value)
         return getattr(obj, key) if obj else value
 
     def clean(self, value):
@@ -149,8 +151,9 @@ def as_lookups(form):
             continue
         if queryset.model._meta.label == "standards.Clause":
             continue  # a tree of ~100 clauses: the list reads better
-        if queryset.model.objects.count() <= settings.NORMA_SELECT_LIMIT:
-            continue
+        limit = settings.NORMA_SELECT_LIMIT
+        if queryset.model.objects.all()[: limit + 1].count() <= limit:
+            continue  # counts no further than the limit, however large the table
         multiple = isinstance(field, forms.ModelMultipleChoiceField)
         lookup = (MultipleLookupChoiceField if multiple else LookupChoiceField)(
             queryset,
@@ -185,7 +188,7 @@ def suggestions(request, model_label):
     typed = next((v for k, v in request.GET.items()), "")
     prefix, _, term = typed.rpartition(",")  # several keys: suggest for the last one
     prefix = f"{prefix.strip()}, " if prefix.strip() else ""
-    term = term.strip()
+    term = term.replace("\x00", "").strip()[:100]
     key = key_field(model)
     if key == "email":
         rows = model.objects.filter(is_active=True)  # as the forms offer them

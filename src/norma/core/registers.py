@@ -83,7 +83,8 @@ class RecordForm(forms.ModelForm):
             elif person is not None and hasattr(queryset, "visible_to"):
                 # Records to link to (a nonconformity, a process) are those one may read, and
                 # whatever the record links to already, so an edit can keep it.
-                kept = self.initial.get(name)
+                # A prefill from the URL is only a suggestion: it is never kept.
+                kept = self.initial.get(name) if self.instance.pk else None
                 kept = kept if isinstance(kept, list | tuple) else [kept]
                 kept = [getattr(item, "pk", item) for item in kept if item is not None]
                 readable = queryset.visible_to(person).values("pk")

@@ -69,9 +69,9 @@ NONCONFORMITY_RIGHTS = [
 ]
 
 # Process owners keep their equipment calibrated, evaluate the suppliers they buy from and
-# answer their customers (7.1.5, 8.4, 8.2.1); approving or disqualifying a supplier and
-# setting the scorecard are the quality team's and top management's. Anyone who takes a
-# customer's call logs the complaint or the compliment.
+# answer their customers (7.1.5, 8.4, 8.2.1); approving or disqualifying a supplier is the
+# quality team's and top management's, and the scorecard's weights the quality team's. Anyone
+# who takes a customer's call logs the complaint or the compliment.
 FEEDBACK_RIGHTS = ["operations.add_complaint", "operations.add_compliment"]
 OPERATIONS_RIGHTS = [
     *FEEDBACK_RIGHTS,

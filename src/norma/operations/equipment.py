@@ -4,7 +4,7 @@ what an out-of-tolerance result did to earlier measurements, and raising the non
 
 from datetime import timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from norma.core.actions import (
@@ -14,24 +14,14 @@ from norma.core.actions import (
     NotPermitted,
     Transition,
 )
-from norma.core.changelog import record_change, snapshot
 from norma.documents.models import add_months
-from norma.improvement.actions import raise_nonconformity
 from norma.improvement.models import Source
+from norma.operations.linking import RaiseLinkedNonconformity
 from norma.operations.models import Calibration, Instrument
 
 EQ = Instrument.Status
 CAL = Calibration.Status
 IMPACT_DAYS = 14  # to assess what an out-of-tolerance result did to earlier measurements
-
-
-def related_change(action, obj, apply):
-    """Change another record as part of an action (the instrument a calibration moves),
-    with its own version and change-log entry."""
-    before = snapshot(obj)
-    apply(obj)
-    action.save(obj)
-    record_change(obj, action.code, before=before, after=snapshot(obj), reason=action.reason)
 
 
 class RecordCalibration(CreateRecord):
@@ -49,15 +39,19 @@ class RecordCalibration(CreateRecord):
         certificate = self.data.pop("certificate", None)
         instrument = self.data.get("instrument")
         if instrument is not None:
+            # Locked: two results recorded at once cannot leave the older one in charge.
+            instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+            self.data["instrument"] = instrument
             self.check_instrument(instrument, certificate)
         if certificate is not None:
-            check_upload(certificate.name, certificate.read())
+            check_upload(certificate.name, certificate.read(), field="certificate")
             certificate.seek(0)
         calibration = super().apply()
+        self.after_calibration(calibration, instrument)
+        # The file is written last, when nothing else can refuse the calibration.
         self.certificate = (
             store_attachment(calibration, certificate, self.actor) if certificate else None
         )
-        self.after_calibration(calibration, instrument)
         return calibration
 
     def check_instrument(self, instrument, certificate):
@@ -70,18 +64,11 @@ class RecordCalibration(CreateRecord):
         if instrument.certificate_required and certificate is None:
             message = f"{instrument.get_method_display()} needs its certificate: attach the file."
             raise InvalidInput(message, {"certificate": [message]})
-        self.obj.site_id = self.obj.site_id or instrument.site_id
-        self.obj.department_id = self.obj.department_id or instrument.department_id
-        self.obj.owner_id = self.obj.owner_id or instrument.owner_id
 
     def after_calibration(self, calibration, instrument):
         good = not calibration.out_of_tolerance or calibration.adjusted
         if calibration.out_of_tolerance:
-            earlier = instrument.calibrations.exclude(pk=calibration.pk).filter(
-                performed_on__lte=calibration.performed_on,
-                result=Calibration.Result.IN_TOLERANCE,
-            )
-            calibration.suspect_since = earlier.aggregate(last=Max("performed_on"))["last"]
+            calibration.suspect_since = self.last_good(calibration, instrument)
             calibration.status = CAL.IMPACT_OPEN
             calibration.due_date = timezone.localdate() + timedelta(days=IMPACT_DAYS)
         if good:
@@ -98,7 +85,18 @@ class RecordCalibration(CreateRecord):
             instrument.due_date = calibration.next_due
             instrument.status = EQ.IN_SERVICE if good else EQ.OUT_OF_SERVICE
 
-        related_change(self, instrument, move)
+        self.change_related(instrument, move, "calibrated")
+
+    @staticmethod
+    def last_good(calibration, instrument):
+        """Since when results may be wrong: the last calibration that left the instrument in
+        tolerance (adjusted counts), or else the day it was registered."""
+        earlier = instrument.calibrations.exclude(pk=calibration.pk).filter(
+            Q(result=Calibration.Result.IN_TOLERANCE) | Q(adjusted=True),
+            performed_on__lte=calibration.performed_on,
+        )
+        last = earlier.aggregate(last=Max("performed_on"))["last"]
+        return last or timezone.localtime(instrument.created_at).date()
 
     def logged_values(self, before):
         before, after = super().logged_values(before)
@@ -110,38 +108,25 @@ class RecordCalibration(CreateRecord):
         return before, after
 
 
-class RaiseCalibrationNonconformity(Transition):
+class RaiseCalibrationNonconformity(RaiseLinkedNonconformity):
     """The out-of-tolerance result as a nonconformity, linked to this calibration."""
 
-    code = "raise-nonconformity"
-    label = "Raise a nonconformity"
-    permission = "improvement.add_nonconformity"
-    sources = (CAL.IMPACT_OPEN, CAL.IMPACT_ASSESSED)
+    open_statuses = (CAL.IMPACT_OPEN, CAL.IMPACT_ASSESSED)
 
-    def check_step(self):
-        if self.obj.nonconformity_id:
-            raise ActionRefused(f"{self.obj.reference} already has its nonconformity.")
-
-    def prepare(self):
-        self.target = self.obj.status
-        instrument = self.obj.instrument
-        since = self.obj.suspect_since
-        self.obj.nonconformity = raise_nonconformity(
-            self.actor,
-            self.obj,
-            title=f"{instrument.asset_tag} {instrument.title} found out of tolerance",
-            description=(
+    def nonconformity_fields(self) -> dict:
+        instrument, since = self.obj.instrument, self.obj.suspect_since
+        return {
+            "title": f"{instrument.asset_tag} {instrument.title} found out of tolerance",
+            "description": (
                 f"{self.obj.reference}, {self.obj.performed_on}: {instrument.title} "
                 f"({instrument.asset_tag}) was out of tolerance. Results measured with it "
                 + (f"since {since} " if since else "")
                 + "may be wrong."
                 + (f"\n\n{self.obj.impact_assessment}" if self.obj.impact_assessment else "")
             ),
-            source=Source.PROCESS,
-            process=instrument.process,
-            site=instrument.site,
-            department=instrument.department,
-        )
+            "source": Source.PROCESS,
+            "process": instrument.process,
+        }
 
 
 class AssessImpact(Transition):

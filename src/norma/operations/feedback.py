@@ -12,8 +12,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, CreateRecord, InvalidInput, Transition
-from norma.improvement.actions import raise_nonconformity
 from norma.improvement.models import Nonconformity, Source
+from norma.operations.linking import RaiseLinkedNonconformity
 from norma.operations.models import Complaint, Customer, Survey, SurveyResponse
 
 CMP = Complaint.Status
@@ -38,32 +38,20 @@ class LogComplaint(CreateRecord):
         return super().apply()
 
 
-class RaiseComplaintNonconformity(Transition):
+class RaiseComplaintNonconformity(RaiseLinkedNonconformity):
     """The complaint as a nonconformity, linked both ways."""
 
-    code = "raise-nonconformity"
-    label = "Raise a nonconformity"
-    permission = "improvement.add_nonconformity"
-    sources = (CMP.OPEN, CMP.RESPONDED)
+    open_statuses = (CMP.OPEN, CMP.RESPONDED)
 
-    def check_step(self):
-        if self.obj.nonconformity_id:
-            raise ActionRefused(f"{self.obj.reference} already has its nonconformity.")
-
-    def prepare(self):
-        self.target = self.obj.status
+    def nonconformity_fields(self) -> dict:
         major = self.obj.severity in (Complaint.Severity.CRITICAL, Complaint.Severity.MAJOR)
-        self.obj.nonconformity = raise_nonconformity(
-            self.actor,
-            self.obj,
-            title=f"Complaint from {self.obj.customer.title}: {self.obj.title}",
-            description=self.obj.description,
-            source=Source.CUSTOMER_COMPLAINT,
-            product=self.obj.product,
-            severity=Nonconformity.Severity.MAJOR if major else Nonconformity.Severity.MINOR,
-            site=self.obj.site,
-            department=self.obj.department,
-        )
+        return {
+            "title": f"Complaint from {self.obj.customer.title}: {self.obj.title}",
+            "description": self.obj.description,
+            "source": Source.CUSTOMER_COMPLAINT,
+            "product": self.obj.product,
+            "severity": Nonconformity.Severity.MAJOR if major else Nonconformity.Severity.MINOR,
+        }
 
 
 class SendResponse(Transition):
@@ -89,13 +77,12 @@ class CloseComplaint(Transition):
     target = CMP.CLOSED
 
     def check_step(self):
+        if self.obj.justified is None:
+            raise ActionRefused(f"Say whether {self.obj.reference} was justified first.")
         if self.obj.justified and not self.obj.nonconformity_id:
             raise ActionRefused(
                 f"{self.obj.reference} was found justified: raise its nonconformity first."
             )
-
-    def prepare(self):
-        self.obj.due_date = None
 
 
 class WithdrawComplaint(Transition):
@@ -105,9 +92,6 @@ class WithdrawComplaint(Transition):
     reason_required = True
     sources = (CMP.OPEN,)
     target = CMP.WITHDRAWN
-
-    def prepare(self):
-        self.obj.due_date = None
 
 
 def satisfaction(responses) -> dict:
@@ -133,7 +117,8 @@ def satisfaction(responses) -> dict:
 
 class AddSurveyResponses(Action):
     """Enter one response, or import many (CSV with satisfaction, recommend, customer,
-    comment): every row is checked before any is stored, and the figures are recomputed."""
+    comment): every row is checked before any is stored, the figures are recomputed, and an
+    imported file is kept with the survey."""
 
     code = "add-responses"
     label = "Add responses"
@@ -145,9 +130,17 @@ class AddSurveyResponses(Action):
             raise ActionRefused(f"{self.obj.reference} is closed: no more responses.")
 
     def apply(self):
+        from norma.core.attachments import store_attachment
+
+        upload = self.data.get("file")
         rows = self.data.get("rows")
         if rows is None:
-            rows = read_csv(self.data["file"]) if "file" in self.data else [self.data]
+            rows = read_csv(upload) if upload is not None else [self.data]
+        self.numbered = upload is not None or "rows" in self.data
+        if len(rows) > settings.NORMA_IMPORT_MAX_ROWS:
+            message = f"At most {settings.NORMA_IMPORT_MAX_ROWS} responses at once."
+            raise InvalidInput(message, {"file": [message]})
+        self.customers = CustomerNames(self.actor, [row.get("customer") for row in rows])
         responses = [self.response(number, row) for number, row in enumerate(rows, start=1)]
         if not responses:
             raise InvalidInput("There are no responses to add.", {"file": ["No rows."]})
@@ -155,22 +148,27 @@ class AddSurveyResponses(Action):
         self.added = len(responses)
         for name, value in satisfaction(self.obj.responses.all()).items():
             setattr(self.obj, name, value)
-        return self.save(self.obj)
+        survey = self.save(self.obj)
+        if upload is not None:
+            upload.seek(0)
+            store_attachment(survey, upload, self.actor)  # the source of the figures
+        return survey
 
     def response(self, number, row) -> SurveyResponse:
-        where = f"Row {number}: " if "file" in self.data or "rows" in self.data else ""
+        where = f"Row {number}: " if self.numbered else ""
         try:
             response = SurveyResponse(
                 survey=self.obj,
                 satisfaction=score(row.get("satisfaction"), "satisfaction"),
                 recommend=score(row.get("recommend"), "recommend"),
                 comment=str(row.get("comment") or "").strip()[:5000],
-                customer=customer_named(row.get("customer")),
+                customer=self.customers.get(row.get("customer")),
             )
             response.full_clean(exclude=["survey"])
         except ValidationError as error:
+            errors = getattr(error, "message_dict", {"__all__": error.messages})
             raise InvalidInput.from_validation_error(
-                ValidationError({k: [f"{where}{m}" for m in v] for k, v in _by_field(error)})
+                ValidationError({k: [f"{where}{m}" for m in v] for k, v in errors.items()})
             ) from None
         return response
 
@@ -178,10 +176,6 @@ class AddSurveyResponses(Action):
         before, after = super().logged_values(before)
         after["responses_added"] = self.added
         return before, after
-
-
-def _by_field(error):
-    return getattr(error, "message_dict", {"__all__": error.messages}).items()
 
 
 def score(value, field):
@@ -193,17 +187,31 @@ def score(value, field):
         raise ValidationError({field: f"'{value}' is not a whole number."}) from None
 
 
-def customer_named(value):
-    """A customer by reference or by exact name; an unknown one is refused, not created."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, Customer):
-        return value
-    text = str(value).strip()
-    found = Customer.objects.live().filter(Q(reference=text) | Q(title=text)).first()
-    if found is None:
-        raise ValidationError({"customer": f"No customer is called '{text}'."})
-    return found
+class CustomerNames:
+    """Customers named by reference or exact name, among those the person may read, found
+    in one query; an unknown or ambiguous name is refused, never guessed or created."""
+
+    def __init__(self, person, names):
+        wanted = {str(n).strip() for n in names if n not in (None, "") and not hasattr(n, "pk")}
+        found = Customer.objects.visible_to(person).live()
+        found = found.filter(Q(reference__in=wanted) | Q(title__in=wanted)) if wanted else []
+        self.by_name: dict[str, list] = {}
+        for customer in found:
+            for key in {customer.reference, customer.title}:
+                self.by_name.setdefault(key, []).append(customer)
+
+    def get(self, value):
+        if value in (None, "") or hasattr(value, "pk"):
+            return value or None
+        text = str(value).strip()
+        matches = self.by_name.get(text, [])
+        if not matches:
+            raise ValidationError({"customer": f"No customer you may see is called '{text}'."})
+        if len(matches) > 1:
+            raise ValidationError(
+                {"customer": f"Several customers are called '{text}': give the reference."}
+            )
+        return matches[0]
 
 
 def read_csv(upload) -> list[dict]:
@@ -215,12 +223,16 @@ def read_csv(upload) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The file is not UTF-8 text.", {"file": ["Not UTF-8 text."]}) from None
-    reader = csv.DictReader(io.StringIO(text))
-    names = {name.strip().lower() for name in reader.fieldnames or []}
-    if not names & {"satisfaction", "recommend"}:
-        message = "The file needs a 'satisfaction' or a 'recommend' column."
-        raise InvalidInput(message, {"file": [message]})
-    return [{k.strip().lower(): v for k, v in row.items() if k} for row in reader]
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        names = {name.strip().lower() for name in reader.fieldnames or []}
+        if not names & {"satisfaction", "recommend"}:
+            message = "The file needs a 'satisfaction' or a 'recommend' column."
+            raise InvalidInput(message, {"file": [message]})
+        return [{k.strip().lower(): v for k, v in row.items() if k} for row in reader]
+    except csv.Error as error:
+        message = f"The file is not valid CSV (line {reader.line_num}): {error}."
+        raise InvalidInput(message, {"file": [message]}) from None
 
 
 class CloseSurvey(Transition):
@@ -229,14 +241,14 @@ class CloseSurvey(Transition):
     permission = "operations.change_survey"
     sources = (Survey.Status.OPEN,)
     target = Survey.Status.CLOSED
-    optional_fields = ("conclusions",)
+    optional_fields = ("conclusions", "closed_on")
 
     def check_step(self):
         if not self.obj.responses.exists():
             raise ActionRefused(f"{self.obj.reference} has no responses yet.")
 
     def prepare(self):
-        self.obj.closed_on = timezone.localdate()
+        self.obj.closed_on = self.obj.closed_on or timezone.localdate()
 
 
 COMPLAINT_ACTIONS = [RaiseComplaintNonconformity, SendResponse, CloseComplaint, WithdrawComplaint]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from norma.documents.models import add_months
-from norma.operations.models import Instrument, Supplier, Survey
+from norma.operations.models import Calibration, Instrument, Supplier, Survey
 from norma.standards.readiness import CheckResult, Evidence, Status, clause_check
 from norma.standards.readiness import counted as _n
 from norma.standards.readiness import first_references as _refs
@@ -30,6 +30,9 @@ def equipment_calibrated(person):
     overdue = in_service.filter(Q(due_date__lt=today) | Q(due_date__isnull=True))
     untraced = in_service.filter(
         traceability=Instrument.Traceability.RECORDED, traceability_basis=""
+    )
+    impact = Calibration.objects.live().filter(
+        status=Calibration.Status.IMPACT_OPEN, due_date__lt=today
     )
     counts = in_service.aggregate(
         total=Count("pk"),
@@ -58,6 +61,11 @@ def equipment_calibrated(person):
             f"{_n(n, 'instrument has', 'instruments have')} no recorded traceability basis: "
             f"{_refs(untraced, person)}"
         )
+    if n := impact.count():
+        problems.append(
+            f"{_n(n, 'out-of-tolerance result has', 'out-of-tolerance results have')} an "
+            f"overdue impact assessment: {_refs(impact.order_by('due_date'), person)}"
+        )
     if problems:
         return CheckResult(Status.PARTLY_MET, "; ".join(problems) + ".", evidence)
     return CheckResult(
@@ -74,9 +82,11 @@ def suppliers_evaluated(person):
     today = timezone.localdate()
     approved = Supplier.objects.live().filter(status__in=Supplier.USABLE)
     lapsed = approved.filter(Q(due_date__lt=today) | Q(last_evaluated_on__isnull=True))
+    failing = approved.filter(last_score__lt=F("scorecard__conditional_at"))
     counts = approved.aggregate(
         total=Count("pk"),
         lapsed=Count("pk", filter=Q(due_date__lt=today) | Q(last_evaluated_on__isnull=True)),
+        failing=Count("pk", filter=Q(last_score__lt=F("scorecard__conditional_at"))),
     )
     evidence = _list("supplier", "Suppliers", "sort=due_date")
     if not counts["total"]:
@@ -86,14 +96,20 @@ def suppliers_evaluated(person):
             "chosen and monitored.",
             evidence,
         )
+    problems = []
     if n := counts["lapsed"]:
         oldest = lapsed.order_by(F("due_date").asc(nulls_first=True))
-        return CheckResult(
-            Status.PARTLY_MET,
+        problems.append(
             f"{_n(n, 'approved supplier is', 'approved suppliers are')} not evaluated within "
-            f"their interval: {_refs(oldest, person)}.",
-            evidence,
+            f"their interval: {_refs(oldest, person)}"
         )
+    if n := counts["failing"]:
+        problems.append(
+            f"{_n(n, 'approved supplier scored', 'approved suppliers scored')} below the "
+            f"conditional mark at their latest evaluation: {_refs(failing, person)}"
+        )
+    if problems:
+        return CheckResult(Status.PARTLY_MET, "; ".join(problems) + ".", evidence)
     return CheckResult(
         Status.MET,
         f"{_n(counts['total'], 'approved supplier is', 'approved suppliers are')} evaluated "
@@ -108,7 +124,9 @@ def satisfaction_measured(person):
     months = settings.NORMA_SATISFACTION_PERIOD_MONTHS
     since = add_months(timezone.localdate(), -months)
     closed = Survey.objects.live().filter(status=Survey.Status.CLOSED)
-    recent = closed.filter(closed_on__gte=since).order_by("-closed_on", "-id").first()
+    recent = closed.filter(closed_on__gte=since).order_by("-closed_on", "-id")
+    shown = recent.visible_to(person).first()  # named only to those who may read it
+    recent = shown or recent.first()
     evidence = [
         *_list("survey", "Satisfaction surveys"),
         Evidence("Customer feedback", reverse("operations:feedback")),
@@ -126,6 +144,13 @@ def satisfaction_measured(person):
         figures.append(f"CSAT {recent.csat} %")
     if recent.nps is not None:
         figures.append(f"NPS {recent.nps}")
+    if shown is None:
+        return CheckResult(
+            Status.MET,
+            f"Satisfaction was measured by a survey closed on {recent.closed_on}, at sites "
+            "outside yours.",
+            evidence,
+        )
     return CheckResult(
         Status.MET,
         f"Satisfaction measured by {recent.reference}, closed on {recent.closed_on}: "

@@ -60,7 +60,6 @@ class InstrumentRegister(Register):
         "owner",
         "site",
         "department",
-        "due_date",
     ]
     detail_fields = [
         "asset_tag",
@@ -232,7 +231,6 @@ class SupplierRegister(Register):
         "owner",
         "site",
         "department",
-        "due_date",
         "clauses",
     ]
     detail_fields = [
@@ -356,7 +354,6 @@ class SupplierCertificateRegister(Register):
         "issued_on",
         "expires_on",
         "owner",
-        "site",
     ]
     select_related = ["owner", "site", "department", "supplier"]
     clause_refs = ["8.4.2"]

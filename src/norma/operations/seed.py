@@ -459,9 +459,11 @@ def _surveys(org, today, customers):
             survey = feedback.CloseSurvey(
                 sales,
                 survey,
-                data={"conclusions": "Delivery and documentation are what customers mention most."},
+                data={
+                    "conclusions": "Delivery and documentation are what customers mention most.",
+                    "closed_on": ago(today, closed_days),
+                },
             ).execute()
-            Survey.objects.filter(pk=survey.pk).update(closed_on=ago(today, closed_days))
 
 
 def seed_scale(org) -> dict[str, int]:

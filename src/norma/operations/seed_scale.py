@@ -246,7 +246,7 @@ def _feedback(org, people):
                 response="Answered." if answered else "",
                 response_sent_on=sent,
                 status="closed" if answered else "open",
-                due_date=None if answered else received + timedelta(days=10),
+                due_date=received + timedelta(days=10),
                 owner=owner,
                 site=owner.site,
                 department=owner.department,

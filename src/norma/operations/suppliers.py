@@ -9,7 +9,6 @@ from norma.core.duties import require_different_people
 from norma.documents.models import add_months
 from norma.improvement.actions import raise_nonconformity
 from norma.improvement.models import Source
-from norma.operations.equipment import related_change
 from norma.operations.models import Scar, Scorecard, Supplier, SupplierCertificate
 from norma.operations.models import SupplierEvaluation as Evaluation
 
@@ -28,23 +27,20 @@ class RecordEvaluation(CreateRecord):
     def apply(self):
         supplier = self.data.get("supplier")
         if supplier is not None:
+            supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
             if not self.actor.scope.allows(supplier):
                 raise NotPermitted(f"{supplier} is outside the sites or departments you work in.")
             self.score(supplier.scorecard)
-            self.obj.site_id = self.obj.site_id or supplier.site_id
             self.obj.owner_id = self.obj.owner_id or self.actor.pk
         evaluation = super().apply()
         latest = supplier.last_evaluated_on
         if latest is None or evaluation.evaluated_on >= latest:
 
-            def move(supplier):
+            def move(supplier):  # its re-evaluation date follows (Supplier.save)
                 supplier.last_score = evaluation.score
                 supplier.last_evaluated_on = evaluation.evaluated_on
-                supplier.due_date = add_months(
-                    evaluation.evaluated_on, supplier.evaluation_interval_months
-                )
 
-            related_change(self, supplier, move)
+            self.change_related(supplier, move, "evaluated")
         return evaluation
 
     def score(self, card: Scorecard):
@@ -94,7 +90,16 @@ class SupplierDecision(Transition):
                 f"The latest evaluation, {evaluation.reference}, scored {evaluation.score}: "
                 f"{evaluation.get_outcome_display().lower()}."
             )
+        disqualified = self.obj.status == SUP.DISQUALIFIED and self.obj.decided_on
+        if disqualified and evaluation.evaluated_on < self.obj.decided_on:
+            raise ActionRefused(
+                f"{self.obj.reference} was disqualified on {self.obj.decided_on}: it needs an "
+                "evaluation made since then."
+            )
         require_different_people(self.actor, evaluation.created_by, "approve_own")
+
+    def prepare(self):
+        self.obj.decided_on = timezone.localdate()
 
 
 class ApproveSupplier(SupplierDecision):
@@ -121,6 +126,9 @@ class DisqualifySupplier(Transition):
     sources = (SUP.PENDING, SUP.APPROVED, SUP.CONDITIONAL)
     target = SUP.DISQUALIFIED
 
+    def prepare(self):
+        self.obj.decided_on = timezone.localdate()
+
 
 class IssueScar(CreateRecord):
     """A corrective action request to a supplier; without a nonconformity named, the
@@ -133,10 +141,8 @@ class IssueScar(CreateRecord):
 
     def apply(self):
         supplier, nc = self.data.get("supplier"), self.data.get("nonconformity")
-        if supplier is not None:
-            if not self.actor.scope.allows(supplier):
-                raise NotPermitted(f"{supplier} is outside the sites or departments you work in.")
-            self.obj.site_id = self.obj.site_id or supplier.site_id
+        if supplier is not None and not self.actor.scope.allows(supplier):
+            raise NotPermitted(f"{supplier} is outside the sites or departments you work in.")
         if nc is not None and not nc.is_open:
             message = f"{nc.reference} is no longer open."
             raise InvalidInput(message, {"nonconformity": [message]})
@@ -144,11 +150,12 @@ class IssueScar(CreateRecord):
         if nc is None:
             scar.nonconformity = raise_nonconformity(
                 self.actor,
-                supplier,
+                scar,
                 title=f"{supplier.title}: {scar.title}",
                 description=scar.problem,
                 source=Source.SUPPLIER,
-                site=supplier.site,
+                site=scar.site,
+                department=scar.department,
             )
             scar.save(update_fields=["nonconformity"])
         return scar

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from norma.core.actions import ActionRefused
 from norma.core.models import Attachment
@@ -64,6 +65,15 @@ def supplier_context(supplier, person) -> dict:
     raised = Nonconformity.objects.visible_to(person).filter(
         origin_type=supplier_type, origin_id=str(supplier.pk)
     )
+    scars = list(supplier.scars.visible_to(person).select_related("nonconformity").order_by("-id"))
+    linked = [scar.nonconformity_id for scar in scars if scar.nonconformity_id]
+    readable = set(
+        Nonconformity.objects.visible_to(person).filter(pk__in=linked).values_list("pk", flat=True)
+    )
+    for scar in scars:  # a nonconformity placed elsewhere is not named
+        scar.readable_nonconformity = (
+            scar.nonconformity if scar.nonconformity_id in readable else None
+        )
     return {
         "evaluations": evaluations,
         "score_chart": charts.bar_chart(
@@ -74,9 +84,7 @@ def supplier_context(supplier, person) -> dict:
         "certificates": list(
             supplier.certificates.visible_to(person).live().order_by("-expires_on")
         ),
-        "scars": list(
-            supplier.scars.visible_to(person).select_related("nonconformity").order_by("-id")
-        ),
+        "scars": scars,
         "nonconformities": list(raised.order_by("-id")[:HISTORY]),
         "links": {
             "evaluate": f"{reverse('operations:supplierevaluation_create')}?supplier={supplier.pk}",
@@ -93,7 +101,17 @@ def supplier_context(supplier, person) -> dict:
     }
 
 
-class ResponseForm(forms.Form):
+class DescribedForm(forms.Form):
+    """Each field's help text is announced with it by screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}-help"
+
+
+class ResponseForm(DescribedForm):
     satisfaction = forms.IntegerField(
         required=False, min_value=1, max_value=5, help_text="1 (very dissatisfied) to 5."
     )
@@ -110,7 +128,7 @@ class ResponseForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ImportForm(forms.Form):
+class ImportForm(DescribedForm):
     file = forms.FileField(
         label="CSV file", help_text="Columns: satisfaction, recommend, customer, comment."
     )
@@ -151,6 +169,7 @@ def survey_context(survey, person) -> dict:
     }
 
 
+@require_POST
 @login_required
 def survey_responses(request, reference):
     """Add one response from the form, or import a CSV of them, to an open survey."""

@@ -40,6 +40,16 @@ def reserve_numbers(key: str, count: int) -> int:
     return first
 
 
+def not_after_today(record, field: str, message: str):
+    """A date that records something already done (received, sent, performed) is not in the
+    future."""
+    from django.core.exceptions import ValidationError
+
+    day = getattr(record, field)
+    if day and day > timezone.localdate():
+        raise ValidationError({field: message})
+
+
 class RecordQuerySet(models.QuerySet):
     def visible_to(self, person):
         """What this person may read: scope limits apply before anything is fetched."""

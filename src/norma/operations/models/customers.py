@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from norma.core.models import Record
-from norma.operations.models.suppliers import not_after_today
+from norma.core.models.records import not_after_today
 
 
 class Customer(Record):
@@ -95,7 +95,7 @@ class Complaint(Record):
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():
             return refusal
-        if self.status in (self.Status.CLOSED, self.Status.WITHDRAWN):
+        if self.status != self.Status.OPEN:  # dates and facts stay as they were answered
             return f"{self.reference} is {self.get_status_display().lower()}."
         return None
 
@@ -153,7 +153,9 @@ class Survey(Record):
     nps = models.DecimalField(
         "NPS", max_digits=4, decimal_places=1, null=True, blank=True, editable=False
     )
-    closed_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    closed_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="Left empty, it closes today."
+    )
     conclusions = models.TextField(blank=True, help_text="What the results say, and what next.")
 
     class Meta(Record.Meta):
@@ -163,6 +165,9 @@ class Survey(Record):
         super().clean()
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": "The period ends after it starts."})
+        not_after_today(self, "closed_on", "A survey cannot be closed tomorrow.")
+        if self.closed_on and self.period_start and self.closed_on < self.period_start:
+            raise ValidationError({"closed_on": "It closes after its period starts."})
 
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 
 from norma.core.models import Record
+from norma.core.models.records import not_after_today
+from norma.documents.models import add_months
 
 
 class Instrument(Record):
@@ -64,7 +66,9 @@ class Instrument(Record):
         help_text="The standard it is traced to, or the basis used where none exists.",
     )
     last_calibrated_on = models.DateField(null=True, blank=True, editable=False)
-    due_date = models.DateField("calibration due", null=True, blank=True, db_index=True)
+    due_date = models.DateField(
+        "calibration due", null=True, blank=True, db_index=True, editable=False
+    )
 
     class Meta(Record.Meta):
         verbose_name = "measuring instrument"
@@ -79,6 +83,13 @@ class Instrument(Record):
                     "verification when no national standard exists (7.1.5.2 a)."
                 }
             )
+
+    def save(self, *args, **kwargs):
+        # Calibration falls due an interval after the last good one, whatever the interval is
+        # changed to; found unfit, nothing is due until it is calibrated again.
+        if self.last_calibrated_on and self.due_date:
+            self.due_date = add_months(self.last_calibrated_on, self.interval_months)
+        super().save(*args, **kwargs)
 
     @property
     def certificate_required(self) -> bool:
@@ -173,14 +184,20 @@ class Calibration(Record):
 
     def clean(self):
         super().clean()
-        if self.performed_on and self.performed_on > timezone.localdate():
-            raise ValidationError(
-                {"performed_on": "A calibration cannot be recorded before it is done."}
-            )
+        not_after_today(self, "performed_on", "A calibration cannot be recorded before it is done.")
         if self.adjusted and not self.out_of_tolerance:
             raise ValidationError(
                 {"adjusted": "Only an instrument found out of tolerance is adjusted into it."}
             )
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:  # read and acted on where the instrument is
+            self.site_id, self.department_id = (
+                self.instrument.site_id,
+                self.instrument.department_id,
+            )
+            self.owner_id = self.owner_id or self.instrument.owner_id
+        super().save(*args, **kwargs)
 
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():

@@ -9,14 +9,30 @@ from django.db import models
 from django.utils import timezone
 
 from norma.core.models import Record
+from norma.core.models.records import not_after_today
+from norma.documents.models import add_months
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
-def not_after_today(record, field: str, message: str):
-    day = getattr(record, field)
-    if day and day > timezone.localdate():
-        raise ValidationError({field: message})
+def placed_with(record, parent):
+    """A record about a supplier (or an instrument) is read and acted on where its parent
+    is: the same site and department, so scope limits reach it too."""
+    if parent is not None:
+        record.site_id, record.department_id = parent.site_id, parent.department_id
+
+
+def unmoved(record, *fields):
+    """Links that make the record what it is (the supplier a request went to) do not change
+    once it exists."""
+    if record.pk is None:
+        return
+    stored = type(record).objects.filter(pk=record.pk).values(*[f"{f}_id" for f in fields])
+    for name, value in (stored.first() or {}).items():
+        if value != getattr(record, name):
+            raise ValidationError(
+                {name.removesuffix("_id"): "This cannot change once the record exists."}
+            )
 
 
 class Scorecard(Record):
@@ -110,12 +126,7 @@ class Supplier(Record):
     supplies = models.TextField("what they supply")
     category = models.CharField(max_length=12, choices=Category.choices, db_index=True)
     criticality = models.CharField(max_length=6, choices=Criticality.choices, db_index=True)
-    scorecard = models.ForeignKey(
-        Scorecard,
-        on_delete=models.PROTECT,
-        related_name="suppliers",
-        limit_choices_to={"status": Scorecard.Status.ACTIVE},
-    )
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="suppliers")
     evaluation_interval_months = models.PositiveSmallIntegerField(
         "re-evaluated every (months)", default=12, validators=[MinValueValidator(1)]
     )
@@ -143,7 +154,12 @@ class Supplier(Record):
         max_digits=4, decimal_places=1, null=True, blank=True, editable=False
     )
     last_evaluated_on = models.DateField(null=True, blank=True, editable=False)
-    due_date = models.DateField("re-evaluation due", null=True, blank=True, db_index=True)
+    due_date = models.DateField(
+        "re-evaluation due", null=True, blank=True, db_index=True, editable=False
+    )
+    decided_on = models.DateField(
+        "approval decided on", null=True, blank=True, editable=False, db_index=True
+    )
 
     class Meta(Record.Meta):
         verbose_name = "supplier"
@@ -155,6 +171,17 @@ class Supplier(Record):
         not_after_today(
             self, "information_sent_on", "The information cannot have been sent tomorrow."
         )
+        if self.scorecard_id and self.scorecard.status == Scorecard.Status.RETIRED:
+            stored = type(self).objects.filter(pk=self.pk).values_list("scorecard", flat=True)
+            if self.scorecard_id not in stored:  # kept by those on it; not chosen anew
+                raise ValidationError({"scorecard": "That scorecard is retired."})
+
+    def save(self, *args, **kwargs):
+        # Re-evaluation falls due an interval after the last evaluation, whatever the interval
+        # is changed to; nobody types it in.
+        if self.last_evaluated_on:
+            self.due_date = add_months(self.last_evaluated_on, self.evaluation_interval_months)
+        super().save(*args, **kwargs)
 
     def archive_refusal(self) -> str | None:
         if self.status in self.USABLE:
@@ -213,6 +240,11 @@ class SupplierEvaluation(Record):
         super().clean()
         not_after_today(self, "evaluated_on", "An evaluation cannot be dated tomorrow.")
 
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            placed_with(self, self.supplier)
+        super().save(*args, **kwargs)
+
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():
             return refusal
@@ -254,6 +286,12 @@ class SupplierCertificate(Record):
         not_after_today(self, "issued_on", "A certificate cannot be issued tomorrow.")
         if self.issued_on and self.expires_on and self.expires_on <= self.issued_on:
             raise ValidationError({"expires_on": "It must expire after it was issued."})
+        unmoved(self, "supplier")
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            placed_with(self, self.supplier)
+        super().save(*args, **kwargs)
 
 
 class Scar(Record):
@@ -302,6 +340,12 @@ class Scar(Record):
         not_after_today(self, "responded_on", "A response cannot arrive tomorrow.")
         if self.due_date and self.requested_on and self.due_date < self.requested_on:
             raise ValidationError({"due_date": "The response is due after the request is sent."})
+        unmoved(self, "supplier", "nonconformity")
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            placed_with(self, self.supplier)
+        super().save(*args, **kwargs)
 
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():
