@@ -112,7 +112,15 @@ def _action_fields(register) -> list[str]:
 
 
 def _shown_fields(register) -> list[str]:
-    return [*register.form_fields, *SERVER_FIELDS, *_action_fields(register)]
+    """What the API reads: what the form writes, what the server sets, what the actions ask
+    for, and whatever else the record's page shows (a computed score, a linked nonconformity)."""
+    names = [
+        *register.form_fields,
+        *SERVER_FIELDS,
+        *_action_fields(register),
+        *register.fields_for_detail(),
+    ]
+    return list(dict.fromkeys(names))
 
 
 def _schemas(register):

@@ -81,13 +81,14 @@ class RecordForm(forms.ModelForm):
             if name not in limits and queryset is not None and queryset.model is Person:
                 field.queryset = queryset.filter(is_active=True)
             elif person is not None and hasattr(queryset, "visible_to"):
-                # Records to link to (a nonconformity, a process) are those one may read, and
-                # whatever the record links to already, so an edit can keep it.
+                # Records to link to (a nonconformity, a process) are those one may read and
+                # are not archived, and whatever the record links to already, so an edit can
+                # keep it.
                 # A prefill from the URL is only a suggestion: it is never kept.
                 kept = self.initial.get(name) if self.instance.pk else None
                 kept = kept if isinstance(kept, list | tuple) else [kept]
                 kept = [getattr(item, "pk", item) for item in kept if item is not None]
-                readable = queryset.visible_to(person).values("pk")
+                readable = queryset.visible_to(person).live().values("pk")  # not archived ones
                 field.queryset = queryset.filter(Q(pk__in=readable) | Q(pk__in=kept))
         if "clauses" in self.fields:
             self.fields["clauses"].to_field_name = "key"

@@ -231,7 +231,7 @@ def read_csv(upload) -> list[dict]:
             raise InvalidInput(message, {"file": [message]})
         return [{k.strip().lower(): v for k, v in row.items() if k} for row in reader]
     except csv.Error as error:
-        message = f"The file is not valid CSV (line {reader.line_num}): {error}."
+        message = f"The file is not valid CSV (line {reader.reader.line_num}): {error}."
         raise InvalidInput(message, {"file": [message]}) from None
 
 

@@ -1,7 +1,7 @@
 """The link point to the nonconformity workflow: an out-of-tolerance calibration or a
 complaint raises its nonconformity, which names it as its origin, and keeps the link."""
 
-from norma.core.actions import Action, ActionRefused
+from norma.core.actions import Action, ActionRefused, NotPermitted
 from norma.improvement.actions import raise_nonconformity
 
 
@@ -14,6 +14,10 @@ class RaiseLinkedNonconformity(Action):
     open_statuses: tuple[str, ...] = ()
 
     def check_rules(self):
+        meta = self.obj._meta
+        if not self.actor.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+            # The link changes the record: the generic "Raise a nonconformity" is for others.
+            raise NotPermitted(f"You do not have the right to {self.label.lower()}.")
         if self.obj.is_archived:
             raise ActionRefused(f"{self.obj.reference} is archived.")
         if self.obj.status not in self.open_statuses:

@@ -139,7 +139,7 @@ def satisfaction_measured(person):
             f"Customer satisfaction has not been measured in the last {months} months{when}.",
             evidence,
         )
-    figures = [f"{recent.response_count} responses"]
+    figures = [_n(recent.response_count, "response", "responses")]
     if recent.csat is not None:
         figures.append(f"CSAT {recent.csat} %")
     if recent.nps is not None:

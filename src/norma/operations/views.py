@@ -188,7 +188,10 @@ def survey_responses(request, reference):
     try:
         action.execute()
     except ActionRefused as refused:
-        messages.error(request, f"{refused.message} {named_errors(survey, refused)}".strip())
+        detail = named_errors(SurveyResponse, refused)  # the row's columns, by their names
+        messages.error(
+            request, detail if refused.message in detail else f"{refused.message} {detail}"
+        )
     else:
         count = action.added
         messages.success(request, f"{count} response{'s' if count != 1 else ''} added.")
