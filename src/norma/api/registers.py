@@ -177,6 +177,12 @@ def _form_data(register, payload: dict, instance=None) -> dict:
     if instance is not None:
         current = to_api(register, instance)
         data.update({k: current[k] for k in register.form_fields})
+    else:  # a new record takes the model's defaults for what is not sent, as the page does
+        meta = register.model._meta
+        for name in register.form_fields:
+            field = meta.get_field(name)
+            if name not in payload and not field.many_to_many and field.has_default():
+                data[name] = field.get_default()
     data.update(payload)
     as_form = {key: _form_value(value) for key, value in data.items()}
     if instance is not None:

@@ -280,7 +280,9 @@ class ArchiveRecord(Action):
     def apply(self):
         self.obj.archived_at = timezone.now()
         self.obj.archive_reason = self.reason
-        return self.save(self.obj)
+        self.save(self.obj)
+        self.obj.after_archive(self)
+        return self.obj
 
 
 # Set by the server and the workflow, never by the data of a create or an edit.

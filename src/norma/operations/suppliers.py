@@ -90,16 +90,17 @@ class SupplierDecision(Transition):
                 f"The latest evaluation, {evaluation.reference}, scored {evaluation.score}: "
                 f"{evaluation.get_outcome_display().lower()}."
             )
-        disqualified = self.obj.status == SUP.DISQUALIFIED and self.obj.decided_on
-        if disqualified and evaluation.evaluated_on < self.obj.decided_on:
+        decided = self.obj.decided_at
+        if self.obj.status == SUP.DISQUALIFIED and decided and evaluation.created_at < decided:
+            day = timezone.localtime(decided).date()
             raise ActionRefused(
-                f"{self.obj.reference} was disqualified on {self.obj.decided_on}: it needs an "
-                "evaluation made since then."
+                f"{self.obj.reference} was disqualified on {day}: it needs an evaluation "
+                "recorded since then."
             )
         require_different_people(self.actor, evaluation.created_by, "approve_own")
 
     def prepare(self):
-        self.obj.decided_on = timezone.localdate()
+        self.obj.decided_at = timezone.now()
 
 
 class ApproveSupplier(SupplierDecision):
@@ -127,7 +128,7 @@ class DisqualifySupplier(Transition):
     target = SUP.DISQUALIFIED
 
     def prepare(self):
-        self.obj.decided_on = timezone.localdate()
+        self.obj.decided_at = timezone.now()
 
 
 class IssueScar(CreateRecord):
@@ -191,6 +192,11 @@ class RejectScarResponse(Transition):
     fields = ("due_date",)
 
     def prepare(self):
+        if self.obj.due_date < timezone.localdate():
+            raise InvalidInput(
+                "The new date has already passed.",
+                {"due_date": ["The date has already passed; give today or a later one."]},
+            )
         self.obj.review_notes = self.reason
 
 

@@ -132,6 +132,10 @@ class Record(models.Model):
         """Why this record may not be archived now (work still open on it), or None."""
         return None
 
+    def after_archive(self, action):
+        """Keep what rests on this record true once it is archived (an instrument's due date
+        rests on its newest calibration); `action` changes other records for it."""
+
     def attach_refusal(self) -> str | None:
         """Why no file may be attached now, or None when one may."""
         if self.is_archived:

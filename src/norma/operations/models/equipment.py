@@ -210,3 +210,14 @@ class Calibration(Record):
         if self.status == self.Status.IMPACT_OPEN:
             return f"{self.reference}'s impact assessment is still open."
         return None
+
+    def after_archive(self, action):
+        """A calibration entered in error no longer dates its instrument: the newest one left
+        does (the instrument's status is left to its owner)."""
+        newest = self.instrument.calibrations.live().order_by("-performed_on", "-id").first()
+
+        def redate(instrument):
+            instrument.last_calibrated_on = newest.performed_on if newest else None
+            instrument.due_date = newest.next_due if newest else None
+
+        action.change_related(self.instrument, redate, "calibration archived")

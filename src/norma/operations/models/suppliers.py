@@ -1,7 +1,7 @@
 """8.4: external providers, how they are chosen and scored, their own certificates, what
 they are told (8.4.3), and the corrective actions requested of them."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -89,7 +89,7 @@ class Scorecard(Record):
             + delivery * self.delivery_weight
             + responsiveness * self.responsiveness_weight
         )
-        return (Decimal(total) / 100).quantize(Decimal("0.1"))
+        return (Decimal(total) / 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class Supplier(Record):
@@ -157,9 +157,7 @@ class Supplier(Record):
     due_date = models.DateField(
         "re-evaluation due", null=True, blank=True, db_index=True, editable=False
     )
-    decided_on = models.DateField(
-        "approval decided on", null=True, blank=True, editable=False, db_index=True
-    )
+    decided_at = models.DateTimeField("approval decided", null=True, blank=True, editable=False)
 
     class Meta(Record.Meta):
         verbose_name = "supplier"
@@ -251,6 +249,18 @@ class SupplierEvaluation(Record):
         if self.pk is not None:
             return f"{self.reference} is a record of an evaluation: record a new one instead."
         return None
+
+    def after_archive(self, action):
+        """An evaluation entered in error no longer scores its supplier: the newest one left
+        does."""
+        newest = self.supplier.evaluations.live().order_by("-evaluated_on", "-id").first()
+
+        def rescore(supplier):
+            supplier.last_score = newest.score if newest else None
+            supplier.last_evaluated_on = newest.evaluated_on if newest else None
+            supplier.due_date = None  # follows the last evaluation again (Supplier.save)
+
+        action.change_related(self.supplier, rescore, "evaluation archived")
 
 
 class SupplierCertificate(Record):
