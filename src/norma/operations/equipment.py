@@ -57,9 +57,10 @@ class RecordCalibration(CreateRecord):
     def check_instrument(self, instrument, certificate):
         if not self.actor.scope.allows(instrument):
             raise NotPermitted(f"{instrument} is outside the sites or departments you work in.")
-        if instrument.status == EQ.RETIRED:
+        if instrument.status == EQ.RETIRED or instrument.is_archived:
+            state = "archived" if instrument.is_archived else "retired"
             raise InvalidInput(
-                f"{instrument.reference} is retired.", {"instrument": ["It is retired."]}
+                f"{instrument.reference} is {state}.", {"instrument": [f"It is {state}."]}
             )
         if instrument.certificate_required and certificate is None:
             message = f"{instrument.get_method_display()} needs its certificate: attach the file."

@@ -85,6 +85,8 @@ class Instrument(Record):
             )
 
     def save(self, *args, **kwargs):
+        if self.pk is None and self.owner_id is None:
+            self.owner_id = self.created_by_id  # someone is reminded when it falls due
         # Calibration falls due an interval after the last good one, whatever the interval is
         # changed to; found unfit, nothing is due until it is calibrated again.
         if self.last_calibrated_on and self.due_date:
