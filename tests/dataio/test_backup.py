@@ -111,13 +111,14 @@ def test_the_manifest_describes_the_snapshot(source):
     assert seal(manifest)["manifest_sha256"] == manifest["manifest_sha256"]
     assert manifest["database"]["vendor"] == "sqlite"
     assert manifest["row_counts"] == table_counts(data / "norma.sqlite3")
-    assert manifest["row_counts"]["core_attachment"] == 1
+    assert manifest["row_counts"]["core_attachment"] == 6  # and the demo's 5 certificates
     con = sqlite3.connect(data / "norma.sqlite3")
     head = con.execute("SELECT id, hash FROM core_changelogentry ORDER BY id DESC").fetchone()
     con.close()
     assert manifest["changelog_head"] == {"id": head[0], "hash": head[1]}
     stored = {f"files/{name}" for name in tree(data / "files")}
-    assert len(stored) == 2 and stored <= names  # the attachment and the demo's uploaded PDF
+    # The attachments (the demo's calibration certificates among them), the demo's uploaded PDF.
+    assert len(stored) == 7 and stored <= names
     assert names == set(manifest["files"]) | {"manifest.json"}
 
 

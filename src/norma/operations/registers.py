@@ -147,7 +147,9 @@ class CalibrationRegister(Register):
     clause_refs = ["7.1.5.2"]
     actions = equipment.CALIBRATION_ACTIONS
     create_action = equipment.RecordCalibration
-    upload_fields = {"certificate": "Certificate (PDF or image)"}
+    upload_fields = {
+        "certificate": "Certificate file (PDF or image; required from an external laboratory)"
+    }
     reminders = [
         Reminder(
             label="impact assessment due",

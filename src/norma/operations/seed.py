@@ -156,7 +156,7 @@ def _equipment(org, today):
     cmm = made["CMM-01"]
     _calibrate(org, cmm, ago(today, 380))
     found = _calibrate(org, cmm, ago(today, 12), result="out_of_tolerance", adjusted=True)
-    found = equipment.RaiseCalibrationNonconformity(org.person("Tom Fletcher"), found).execute()
+    found = equipment.RaiseCalibrationNonconformity(org.person("David Okafor"), found).execute()
     equipment.AssessImpact(
         org.person("David Okafor"),
         found,

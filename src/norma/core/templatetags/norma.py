@@ -40,6 +40,17 @@ def field_value(obj, name):
 
 
 @register.filter
+def field_link(obj, name):
+    """The page of the record a link field points to, when it has one (an instrument, a
+    nonconformity); empty otherwise. Its page applies the reader's scope."""
+    field = obj._meta.get_field(name)
+    if not field.many_to_one or registry.for_model(field.related_model) is None:
+        return ""
+    linked = getattr(obj, name)
+    return record_url(linked) if linked is not None else ""
+
+
+@register.filter
 def number(value):
     """A decimal as people write it: 95, 92.9, 0.0125 (no trailing zeros, no exponent)."""
     if value is None or value == "":
