@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "norma.people",
     "norma.improvement",
     "norma.operations",
+    "norma.audits",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -227,6 +228,13 @@ NORMA_AWARENESS_THRESHOLD = env_int("NORMA_AWARENESS_THRESHOLD", 90)
 NORMA_INTERNAL_AUDITOR_AUDITS = env_int("NORMA_INTERNAL_AUDITOR_AUDITS", 2)
 NORMA_LEAD_AUDITOR_AUDITS = env_int("NORMA_LEAD_AUDITOR_AUDITS", 5)
 NORMA_LEAD_AUDITOR_SUPERVISED_LEADS = env_int("NORMA_LEAD_AUDITOR_SUPERVISED_LEADS", 1)
+
+# Internal audits (9.2): whether a lead auditor must be qualified in the register of
+# auditors, how long the programme's cycle is (processes and clauses are each audited within
+# it), and how many days auditees have to acknowledge an issued finding.
+NORMA_AUDIT_LEADS_QUALIFIED = env_bool("NORMA_AUDIT_LEADS_QUALIFIED", True)
+NORMA_AUDIT_CYCLE_MONTHS = env_int("NORMA_AUDIT_CYCLE_MONTHS", 36)
+NORMA_FINDING_ACKNOWLEDGE_DAYS = env_int("NORMA_FINDING_ACKNOWLEDGE_DAYS", 7)
 
 # Improvement: days an open nonconformity may run past its due date before readiness
 # counts it against 10.2.

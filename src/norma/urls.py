@@ -36,6 +36,7 @@ urlpatterns = [
     path("people/", include("norma.people.urls")),
     path("improvement/", include("norma.improvement.urls")),
     path("operations/", include("norma.operations.urls")),
+    path("audits/", include("norma.audits.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

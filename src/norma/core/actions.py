@@ -318,13 +318,15 @@ def _assign(obj, data: dict) -> dict:
 
 
 def _assign_many(obj, many: dict):
-    for name, value in many.items():
-        if hasattr(obj, "clean_many"):  # rules on links, which full_clean() cannot see
-            try:
+    try:
+        for name, value in many.items():
+            if hasattr(obj, "clean_many"):  # rules on links, which full_clean() cannot see
                 obj.clean_many(name, value)
-            except ValidationError as error:
-                raise InvalidInput.from_validation_error(error) from None
-        getattr(obj, name).set(value)
+            getattr(obj, name).set(value)
+        if hasattr(obj, "clean_links"):  # rules across links, once all of them are set
+            obj.clean_links()
+    except ValidationError as error:
+        raise InvalidInput.from_validation_error(error) from None
 
 
 class Transition(Action):
@@ -348,11 +350,13 @@ class Transition(Action):
         """What else must be true before the step."""
 
     def apply(self):
-        if self.asks_for():
-            self.set_fields()
+        cleaned = self.set_fields() if self.asks_for() else {}
         self.prepare()
         self.obj.status = self.target
-        return self.save(self.obj)
+        self.save(self.obj)
+        many = {f.name for f in self.obj._meta.many_to_many} & set(cleaned)
+        _assign_many(self.obj, {name: cleaned[name] for name in many})
+        return self.obj
 
     def prepare(self):
         """Changes the step makes to the record besides its status (dates, who did it)."""

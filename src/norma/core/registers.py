@@ -100,8 +100,13 @@ class RecordForm(forms.ModelForm):
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3
+            # Browsers' date pickers read and send ISO dates, whatever the locale.
             if isinstance(field.widget, forms.DateInput):
-                field.widget = forms.DateInput(attrs={"type": "date"})
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            if isinstance(field.widget, forms.DateTimeInput):
+                field.widget = forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                )
             if field.required:
                 field.widget.attrs.setdefault("required", True)
             field.widget.attrs.setdefault("aria-describedby", f"id_{name}_help")

@@ -93,6 +93,14 @@ OPERATIONS_RIGHTS = [
     ],
 ]
 
+# Internal auditors plan and carry out audits: the audit, its checklist, interviews and
+# findings (9.2.2). The programme is the quality team's; top management approves it.
+AUDIT_RIGHTS = [
+    f"audits.{verb}_{model}"
+    for verb in ("add", "change")
+    for model in ("audit", "checklistitem", "interview", "finding")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
     RoleCode.TOP_MANAGEMENT: [
@@ -114,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "improvement.decide_improvement",
         *OPERATIONS_RIGHTS,
         "operations.approve_supplier",
+        "audits.approve_auditprogramme",
     ],
     RoleCode.PROCESS_OWNER: [
         *READ_ALL,
@@ -133,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_ALL,
         *REPORTING_RIGHTS,
         "improvement.verify_nonconformity",
+        *AUDIT_RIGHTS,
     ],
     RoleCode.EMPLOYEE: [
         *READ_ALL,
@@ -149,6 +159,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "documents.view_document",
         "improvement.view_*",
         "operations.view_*",
+        "audits.view_*",
     ],
 }
 

@@ -115,7 +115,7 @@ class DraftForm(forms.Form):
     )
     effective_date = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Empty: it takes effect as soon as it is approved.",
     )
 

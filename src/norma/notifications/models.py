@@ -29,6 +29,7 @@ FEED_SALT = "norma.notifications.calendar-feed"
 class NotificationKind(models.TextChoices):
     DUE = "due", "Due soon"
     OVERDUE = "overdue", "Overdue"
+    INFO = "info", "For your information"
 
 
 def role_codes_of(person):

@@ -147,10 +147,12 @@ def qualified_auditors(lead: bool = False) -> list[Person]:
 
 
 def may_audit(person, process) -> bool:
-    """Objectivity (9.2.2 b): not the process's owner, and not from the department it runs in."""
+    """Objectivity (9.2.2 b): not the process's owner, and not from the department it runs
+    in (a process placed in no department runs in its owner's)."""
     if process.owner_id == person.pk:
         return False
-    return not (process.department_id and process.department_id == person.department_id)
+    department = process.department_id or (process.owner.department_id if process.owner else None)
+    return not (department and department == person.department_id)
 
 
 def criteria() -> list[tuple[str, str]]:

@@ -37,7 +37,7 @@ def _field(paragraph, instruction: str):
     paragraph._p.append(field)
 
 
-def _frame(document, frame: dict):
+def page_frame(document, frame: dict):
     """Header: organisation, reference, revision. Footer: printed on, page x of y."""
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
@@ -57,7 +57,7 @@ def _frame(document, frame: dict):
             run.font.size = Pt(8)
 
 
-def _table(document, headings: list[str], rows: list[list[str]], widths_cm=None):
+def add_table(document, headings: list[str], rows: list[list[str]], widths_cm=None):
     table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
     table.autofit = widths_cm is None
@@ -85,7 +85,7 @@ def readiness_docx(report: ReadinessReport, standard) -> bytes:
     document = Document()
     document.core_properties.title = frame["doc_title"]
     document.core_properties.author = clean(frame["organisation"])
-    _frame(document, frame)
+    page_frame(document, frame)
     document.add_heading(frame["doc_title"], level=0)
     intro = document.add_paragraph(clean(f"{frame['organisation']} · {frame['doc_reference']}"))
     intro.alignment = WD_ALIGN_PARAGRAPH.LEFT
@@ -96,7 +96,7 @@ def readiness_docx(report: ReadinessReport, standard) -> bytes:
     else:
         document.add_paragraph(f"{report.score}% of the clauses we can check are met.")
     counts = [[label, str(number)] for label, number, _ in status_counts(report)]
-    _table(document, ["Status", "Clauses"], counts)
+    add_table(document, ["Status", "Clauses"], counts)
 
     document.add_heading("Gaps to close", level=1)
     for row in report.gaps():
@@ -116,7 +116,7 @@ def readiness_docx(report: ReadinessReport, standard) -> bytes:
         ]
         for row in report.rows
     ]
-    _table(document, ["Clause", "Title", "Status", "Finding"], rows, [1.8, 6.4, 2.6, 6.2])
+    add_table(document, ["Clause", "Title", "Status", "Finding"], rows, [1.8, 6.4, 2.6, 6.2])
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

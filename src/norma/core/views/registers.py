@@ -306,10 +306,12 @@ class RecordAction(RecordPost):
         action_class = self.register.action(code)
         if action_class is None:
             raise Http404("No such action.")
+        many = {f.name for f in obj._meta.many_to_many} & set(action_class.asks_for())
+        data = {k: request.POST.getlist(k) if k in many else v for k, v in request.POST.items()}
         return action_class(
             request.user,
             obj,
-            data=request.POST.dict(),
+            data=data,
             reason=request.POST.get("reason", ""),
             expected_version=request.POST.get("version") or None,
         )
