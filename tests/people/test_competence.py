@@ -48,7 +48,7 @@ from norma.people.registers import (
     JobRoleRegister,
     RequirementRegister,
 )
-from norma.standards.readiness import registered_checks, Status, evaluate
+from norma.standards.readiness import Status, evaluate, registered_checks
 from tests.conftest import PERSONAS, ApiClient
 from tests.factories import PASSWORD, DepartmentFactory, PersonFactory, make_document, make_process
 from tests.kit import RegisterKit, count_queries, form_data
