@@ -124,6 +124,18 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
             Scenario("complaint list", get("/operations/customer-complaints/")),
             Scenario("customer feedback dashboard (12 months)", get("/operations/feedback/")),
         ]
+    audits = _api_get(base, token, "/api/v1/audits/audits/?q=Audit+1&page_size=50")
+    big = [a["reference"] for a in audits["results"] if a["title"] == "Audit 1"]
+    if big:  # the scale seed's first audit: 300 checklist items
+        scenarios += [
+            Scenario("audit list", get("/audits/audits/")),
+            Scenario("audit detail (300 checklist items)", get(f"/audits/audits/{big[0]}/")),
+            Scenario(
+                "audit checklist page (300 items)", get(f"/audits/audits/{big[0]}/checklist/")
+            ),
+            Scenario("audit report PDF (300 items)", get(f"/audits/audits/{big[0]}/report.pdf")),
+            Scenario("finding list", get("/audits/findings/")),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))

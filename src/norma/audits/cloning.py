@@ -1,6 +1,8 @@
 """The next cycle from this one: a programme or an audit copied with its scope and team,
 statuses reset; and the follow-up audit of findings still open."""
 
+from datetime import timedelta
+
 from norma.audits.models import Audit, AuditProgramme, ChecklistItem
 from norma.core.actions import CreateRecord
 from norma.documents.models import add_months
@@ -9,38 +11,46 @@ SCOPE = ("processes", "sites", "clauses", "team", "auditees")
 PLAN = ("kind", "objectives", "criteria", "supplier", "supervisor", "owner", "site", "department")
 
 
-def _shifted(day, months):
-    return add_months(day, months) if day else None
+def a_year_later(day):
+    return add_months(day, 12)
 
 
-def audit_data(audit, months: int, **changes) -> dict:
+def audit_data(audit, shift=a_year_later, **changes) -> dict:
+    """The audit's plan and scope, its dates moved by `shift`."""
     data = {name: getattr(audit, name) for name in PLAN}
     data.update({name: list(getattr(audit, name).all()) for name in SCOPE})
     data.update(
         title=audit.title,
         agenda=audit.agenda,
-        target_month=_shifted(audit.target_month, months),
-        start_date=_shifted(audit.start_date, months),
-        end_date=_shifted(audit.end_date, months),
+        **{
+            name: shift(getattr(audit, name)) if getattr(audit, name) else None
+            for name in ("target_month", "start_date", "end_date")
+        },
     )
     data.update(changes)
     return data
 
 
-def clone_audit(action, audit, months: int = 12, **changes) -> Audit:
-    """The audit again, planned `months` later."""
-    return CreateRecord(action.actor, Audit, data=audit_data(audit, months, **changes)).execute()
+def clone_audit(action, audit, shift=a_year_later, **changes) -> Audit:
+    """The audit planned again, its dates moved by `shift` (a year, unless told)."""
+    return CreateRecord(action.actor, Audit, data=audit_data(audit, shift, **changes)).execute()
 
 
-def clone_programme(action, programme, months: int) -> AuditProgramme:
-    """The programme for the next period, each of its audits planned again in it."""
+def clone_programme(action, programme) -> AuditProgramme:
+    """The programme for the period that follows, as long as this one, with each of its
+    audits planned again at the same point of the new period."""
+    length = programme.period_end - programme.period_start + timedelta(days=1)
+
+    def shift(day):
+        return day + length
+
     new = CreateRecord(
         action.actor,
         AuditProgramme,
         data={
             "title": f"{programme.title} (next cycle)"[:250],
-            "period_start": add_months(programme.period_start, months),
-            "period_end": add_months(programme.period_end, months),
+            "period_start": shift(programme.period_start),
+            "period_end": shift(programme.period_end),
             "objectives": programme.objectives,
             "risks_opportunities": programme.risks_opportunities,
             "owner": programme.owner,
@@ -50,7 +60,7 @@ def clone_programme(action, programme, months: int) -> AuditProgramme:
     ).execute()
     audits = programme.audits.live().exclude(status=Audit.Status.CANCELLED).order_by("pk")
     for audit in audits.prefetch_related(*SCOPE):
-        clone_audit(action, audit, months, programme=new)
+        clone_audit(action, audit, shift, programme=new)
     return new
 
 
@@ -60,7 +70,6 @@ def follow_up_audit(action, audit, findings) -> Audit:
     clauses = {f.clause for f in findings}
     data = audit_data(
         audit,
-        0,
         title=f"Follow-up of {audit.reference} {audit.title}"[:250],
         objectives="Verify that the corrections and corrective actions taken on the "
         f"findings of {audit.reference} have worked.",

@@ -51,5 +51,6 @@ def resolve(text: str, person=None) -> list[tuple[str, object, object]]:
     return found
 
 
-def unknown_references(text: str) -> list[str]:
-    return [reference for reference, _, record in resolve(text) if record is None]
+def unknown_references(text: str, person=None) -> list[str]:
+    """References that name no record (that `person` may read, when given)."""
+    return [reference for reference, _, record in resolve(text, person) if record is None]

@@ -16,15 +16,26 @@ F = Finding.Status
 
 
 class CreateAuditPart(CreateRecord):
-    """A checklist item, interview or finding is added only while its audit is open."""
+    """A checklist item, interview or finding is added by the audit team while the audit
+    is open, and is placed where the audit is (so it is read by whoever reads the audit)."""
 
     def check_rules(self):
         audit = self.data.get("audit")
-        if isinstance(audit, Audit) and audit.is_locked:
+        if not isinstance(audit, Audit):
+            return
+        if audit.is_locked:
             raise ActionRefused(
                 f"{audit.reference} is {audit.get_status_display().lower()}: nothing more is "
                 "added to it."
             )
+        if refusal := audit.edit_refusal_for(self.actor):
+            raise NotPermitted(refusal)
+
+    def apply(self):
+        audit = self.data.get("audit")
+        if isinstance(audit, Audit):
+            self.data["site"], self.data["department"] = audit.site, audit.department
+        return super().apply()
 
 
 class AddChecklistItem(CreateAuditPart):
@@ -47,9 +58,6 @@ class AddFinding(CreateAuditPart):
         process = self.data.get("process")
         if not self.data.get("owner") and process is not None:
             self.data["owner"] = process.owner
-        audit = self.data.get("audit")
-        if audit is not None:
-            self.data.setdefault("site", audit.site)
         return super().apply()
 
 
@@ -107,7 +115,9 @@ class IssueFinding(FindingStep):
 
 
 def answers_for(person, finding) -> bool:
-    """The finding's owner or an auditee of its audit answers for it."""
+    """The finding's owner or an auditee of its audit answers for it; never an auditor."""
+    if finding.audit.is_on_team(person):
+        return False
     if finding.owner_id == person.pk:
         return True
     return finding.audit.auditees.filter(pk=person.pk).exists()

@@ -44,14 +44,17 @@ def _about(audit, title, message) -> dict:
     }
 
 
-def invitation(audit, attendees) -> bytes:
-    """The audit plan as an iCalendar request: one event from the first to the last day;
-    the UID stays with the audit, so a plan sent again updates the event."""
+def invitation(audit, attendees, method="REQUEST") -> bytes:
+    """The audit plan as an iCalendar request (or, with method CANCEL, its withdrawal): one
+    event from the first to the last day; the UID stays with the audit, so a plan sent again
+    updates the event."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
     event = Event()
+    if method == "CANCEL":
+        event.add("status", "CANCELLED")
     event.add("uid", f"audits.audit.{audit.pk}@{_uid_domain()}")
     event.add("dtstamp", timezone.now())
     event.add("sequence", audit.version)
@@ -107,3 +110,19 @@ def auditees_and_team(audit) -> list[Person]:
     if audit.owner_id:
         people[audit.owner_id] = audit.owner
     return list(people.values())
+
+
+def send_cancellation(audit, attendees, reason: str):
+    """Tell everyone the plan went to that the audit will not take place."""
+    addresses = [p.email for p in attendees if p.email]
+    if not addresses or not audit.start_date:
+        return
+    message = EmailMessage(
+        subject=f"Audit cancelled: {audit.reference} {audit.title}",
+        body=f"Internal audit {audit.reference}, {audit.title}, is cancelled: {reason}\n",
+        to=addresses,
+    )
+    message.attach(
+        "cancel.ics", invitation(audit, attendees, "CANCEL"), "text/calendar; method=CANCEL"
+    )
+    message.send(fail_silently=True)

@@ -47,7 +47,7 @@ def objectivity_errors(audit) -> dict[str, list[str]]:
     if audit.pk is None:
         return errors
     team = list(audit.team.all())
-    processes = list(audit.processes.all())
+    processes = list(audit.processes.select_related("owner"))
     if settings.NORMA_SEPARATION_OF_DUTIES:
         people = [("owner", audit.owner)] if audit.owner_id else []
         people += [("team", person) for person in team if person.pk != audit.owner_id]
@@ -58,6 +58,13 @@ def objectivity_errors(audit) -> dict[str, list[str]]:
                         f"{person.full_name} cannot audit “{process.title}”: "
                         f"{_why_not(person, process)}. An auditor does not audit their own "
                         "department or process."
+                    )
+        if audit.department_id:
+            for field, person in people:
+                if person.department_id == audit.department_id:
+                    errors.setdefault(field, []).append(
+                        f"{person.full_name} works in {audit.department.name}, the department "
+                        "audited. An auditor does not audit their own department."
                     )
         auditors = {audit.owner_id, *(p.pk for p in team)} - {None}
         both = [p.full_name for p in audit.auditees.all() if p.pk in auditors]

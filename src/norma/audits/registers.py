@@ -159,8 +159,9 @@ class ChecklistItemRegister(Register):
     nav_group = NAV
     description = "Every question of every audit's checklist, with its evidence and result."
     list_columns = ["reference", "audit", "clause", "title", "result"]
-    filter_fields = ["result", "source", "audit"]
-    search_fields = ["reference", "title", "notes", "evidence"]
+    filter_fields = ["result", "source"]
+    # An audit's items are found by its reference: 5,000 audits are too many to choose from.
+    search_fields = ["reference", "title", "notes", "evidence", "audit__reference"]
     form_fields = [
         "audit",
         "position",
@@ -202,8 +203,8 @@ class InterviewRegister(Register):
     nav_group = NAV
     description = "Interviews held during audits: who, in which role, when, and the notes."
     list_columns = ["reference", "audit", "interviewee", "interviewee_role", "held_at"]
-    filter_fields = ["audit", "interviewee"]
-    search_fields = ["reference", "title", "notes", "interviewee_role"]
+    filter_fields = ["interviewee"]
+    search_fields = ["reference", "title", "notes", "interviewee_role", "audit__reference"]
     form_fields = [
         "audit",
         "interviewee",
@@ -229,8 +230,8 @@ class FindingRegister(Register):
         "their evidence, the auditee's answer and the nonconformity they opened."
     )
     list_columns = ["reference", "audit", "grade", "clause", "title", "owner", "status"]
-    filter_fields = ["status", "grade", "audit", "process", "owner"]
-    search_fields = ["reference", "title", "requirement", "evidence"]
+    filter_fields = ["status", "grade", "process", "owner"]
+    search_fields = ["reference", "title", "requirement", "evidence", "audit__reference"]
     form_fields = [
         "audit",
         "grade",

@@ -52,7 +52,7 @@ def seed_demo(org):
         plan.machining_in_progress()
         plan.sales_planned()
         plan.design_to_staff()
-    ApproveProgramme(person("Helen Ward"), programme).execute()
+    ApproveProgramme(person("Helen Ward"), programme, data={"password": DEMO_PASSWORD}).execute()
 
 
 class Planner:
@@ -359,3 +359,9 @@ def documents_in_force(process) -> list:
 
 def plan_dates(audit) -> dict:
     return {"start_date": audit.start_date, "end_date": audit.end_date, "agenda": audit.agenda}
+
+
+def seed_scale(org) -> dict[str, int]:
+    from norma.audits.seed_scale import seed_audits
+
+    return seed_audits(org)

@@ -26,20 +26,30 @@ from norma.improvement.models import Nonconformity
 from norma.reports.frame import download
 from norma.reports.word import DOCX_TYPE
 
+SHOWN = 100  # audits listed on a programme's page; the audit register lists them all
+SUGGESTED = 20  # processes the risks suggest, the most reasons first
+
 
 def programme_context(obj, person) -> dict:
+    planned = obj.audits.visible_to(person).live()
     audits = list(
-        obj.audits.visible_to(person)
-        .live()
-        .select_related("owner")
+        planned.select_related("owner")
         .prefetch_related("processes")
-        .order_by("target_month", "start_date", "pk")
+        .order_by("target_month", "start_date", "pk")[:SHOWN]
     )
     new = reverse("audits:audit_create")
+    counts = dict(planned.values_list("status").annotate(n=Count("pk")).order_by())
     return {
         "audits": audits,
-        "coverage": programme.coverage(obj),
-        "suggestions": programme.suggestions(),
+        "audit_total": sum(counts.values()),
+        "audit_counts": [
+            (label, counts[value]) for value, label in Audit.Status.choices if value in counts
+        ],
+        "all_audits_url": f"{reverse('audits:audit_list')}?programme={obj.pk}",
+        "coverage": (matrix := programme.coverage(obj, person)),
+        "coverage_table": programme.coverage_table(matrix),
+        "suggestions": (suggested := programme.suggestions(person))[:SUGGESTED],
+        "suggestion_total": len(suggested),
         "plan_url": f"{new}?programme={obj.pk}",
         "can_plan": person.has_perm("audits.add_audit"),
     }
@@ -121,6 +131,12 @@ class AnswerForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:  # the help is read with the field
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}_help"
+
     class Meta:
         model = ChecklistItem
         fields = ["result", "notes", "evidence", "evidence_references"]
@@ -167,7 +183,7 @@ def answer(request, reference):
         reference=reference,
     )
     form = AnswerForm(request.POST, instance=item, prefix=item.reference)
-    status = 200
+    saved = False
     if form.is_valid():
         data = {k: form.cleaned_data[k] for k in AnswerForm.Meta.fields}
         try:
@@ -177,10 +193,7 @@ def answer(request, reference):
             saved = True
         except ActionRefused as refused:
             form.add_error(None, named_errors(item, refused) or refused.message)
-            status, saved = refused.status_code, False
         item.refresh_from_db()
-    else:
-        status, saved = 422, False
     if not request.htmx:
         if saved:
             messages.success(request, f"{item.reference} saved.")
@@ -194,9 +207,8 @@ def answer(request, reference):
     return render(
         request,
         "audits/_checklist_card.html",
-        {"item": item, "form": form, "editable": True, "saved": saved},
-        status=status,
-    )
+        {"item": item, "form": form, "editable": True, "saved": saved, "answered": True},
+    )  # 200 even when refused: htmx swaps in only successful responses, and the card says why
 
 
 @login_required
@@ -216,7 +228,7 @@ def calendar(request):
     try:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
-        first = date(year, month, 1)
+        first = date(year, month, 1) if 1900 <= year <= 2999 else today.replace(day=1)
     except (TypeError, ValueError):
         first = today.replace(day=1)
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])

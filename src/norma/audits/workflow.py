@@ -19,19 +19,13 @@ from norma.people.models import AuditExperience
 S = Audit.Status
 
 
-def on_the_team(person, audit) -> bool:
-    return audit.owner_id == person.pk or audit.team.filter(pk=person.pk).exists()
-
-
 class AuditStep(Transition):
     """A step of the audit, taken by its auditors (or by whoever runs the programme)."""
 
     permission = "audits.change_audit"
 
     def check_step(self):
-        if not (
-            on_the_team(self.actor, self.obj) or self.actor.has_perm("audits.add_auditprogramme")
-        ):
+        if self.obj.edit_refusal_for(self.actor):
             raise NotPermitted(f"Only {self.obj.reference}'s audit team can {self.label.lower()}.")
         self.check_audit()
 
@@ -183,8 +177,18 @@ class SignReport(AuditStep):
             raise ActionRefused(
                 f"Issue or withdraw the draft findings before signing: {references}."
             )
+        unrecorded = self.obj.checklist.live().filter(
+            result__in=(Grade.MAJOR, Grade.MINOR), findings__isnull=True
+        )
+        if unrecorded.exists():
+            references = ", ".join(unrecorded.values_list("reference", flat=True)[:10])
+            raise ActionRefused(
+                f"Checklist items graded as nonconformities have no finding yet: {references}. "
+                "Record the findings (or change the results) before signing."
+            )
 
     def prepare(self):
+        self.check_fulfilment()
         confirm_identity(self.actor, self.data.get("password", ""), self.data.get("otp_token", ""))
         self.obj.reported_on = timezone.localdate()
         self.obj.distributed_to = notices.distribution(self.obj)
@@ -203,10 +207,22 @@ class SignReport(AuditStep):
         )
         return self.obj
 
+    def check_fulfilment(self):
+        """The degree of fulfilment stated agrees with the nonconformities found."""
+        issued = self.obj.findings.live().exclude(status=Finding.Status.WITHDRAWN)
+        grades = set(issued.values_list("grade", flat=True))
+        full = self.obj.fulfilment == Audit.Fulfilment.FULL
+        if full and grades & {Grade.MAJOR, Grade.MINOR}:
+            raise InvalidInput(
+                "The conclusion does not match the findings.",
+                {"fulfilment": ["Nonconformities were found: the criteria are not fully met."]},
+            )
+
     def count_experience(self):
         """One counted audit for each auditor, in the role they had."""
         audit = self.obj
-        day = (audit.closing_meeting_at and audit.closing_meeting_at.date()) or audit.end_date
+        closed = audit.closing_meeting_at
+        day = (closed and timezone.localdate(closed)) or audit.end_date
         day = min(day or timezone.localdate(), timezone.localdate())
         process = audit.processes.order_by("pk").first()
         lead_role = (
@@ -253,9 +269,7 @@ class CloseAudit(AuditStep):
     target = S.CLOSED
 
     def check_step(self):  # whoever runs the programme also closes audits
-        if not (
-            on_the_team(self.actor, self.obj) or self.actor.has_perm("audits.add_auditprogramme")
-        ):
+        if self.obj.edit_refusal_for(self.actor):
             raise NotPermitted(f"Only {self.obj.reference}'s audit team can close it.")
         still_open = open_follow_up(self.obj)
         if still_open.exists():
@@ -264,11 +278,30 @@ class CloseAudit(AuditStep):
 
 
 class CancelAudit(AuditStep):
+    """Cancel the audit; when its plan was sent, the invitation is withdrawn."""
+
     code = "cancel"
     label = "Cancel the audit"
     reason_required = True
     sources = (S.PLANNED, S.IN_PROGRESS)
     target = S.CANCELLED
+
+    def apply(self):
+        super().apply()
+        self.attendees = notices.auditees_and_team(self.obj) if self.obj.plan_sent_at else []
+        if self.attendees:
+            notices.notify(
+                self.obj,
+                self.attendees,
+                f"Audit cancelled: {self.obj.reference} {self.obj.title}",
+                self.reason,
+                key="cancelled",
+            )
+        return self.obj
+
+    def after_commit(self):
+        if self.attendees:
+            notices.send_cancellation(self.obj, self.attendees, self.reason)
 
 
 class ScheduleFollowUp(Action):

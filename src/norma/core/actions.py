@@ -253,7 +253,7 @@ class UpdateRecord(Action):
     permission_verb = "change"
 
     def check_rules(self):
-        if refusal := self.obj.edit_refusal():
+        if refusal := self.obj.edit_refusal() or self.obj.edit_refusal_for(self.actor):
             raise ActionRefused(refusal)
 
     def apply(self):
@@ -274,7 +274,7 @@ class ArchiveRecord(Action):
     def check_rules(self):
         if self.obj.is_archived:
             raise ActionRefused(f"{self.obj.reference} is already archived.")
-        if refusal := self.obj.archive_refusal():
+        if refusal := self.obj.archive_refusal() or self.obj.edit_refusal_for(self.actor):
             raise ActionRefused(refusal)
 
     def apply(self):
@@ -355,7 +355,8 @@ class Transition(Action):
         self.obj.status = self.target
         self.save(self.obj)
         many = {f.name for f in self.obj._meta.many_to_many} & set(cleaned)
-        _assign_many(self.obj, {name: cleaned[name] for name in many})
+        if many:  # the step's own links (attendees); the record's others were checked before
+            _assign_many(self.obj, {name: cleaned[name] for name in many})
         return self.obj
 
     def prepare(self):

@@ -116,6 +116,8 @@ class MultipleLookupChoiceField(forms.ModelMultipleChoiceField):
     def prepare_value(self, value):
         if not value:
             return []
+        if isinstance(value, str):  # "12,14" from a link that suggests several
+            value = [part for part in value.split(",") if part.strip()]
         items = value if isinstance(value, list | tuple) else list(value)
         key = key_field(self.queryset.model)
         return [

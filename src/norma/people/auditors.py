@@ -149,10 +149,17 @@ def qualified_auditors(lead: bool = False) -> list[Person]:
 def may_audit(person, process) -> bool:
     """Objectivity (9.2.2 b): not the process's owner, and not from the department it runs
     in (a process placed in no department runs in its owner's)."""
-    if process.owner_id == person.pk:
+    owner_department = process.owner.department_id if process.owner_id else None
+    return independent(
+        person.pk, person.department_id, process.owner_id, process.department_id or owner_department
+    )
+
+
+def independent(auditor_id, auditor_department_id, owner_id, department_id) -> bool:
+    """may_audit on plain ids: not the owner, not of the department the process runs in."""
+    if owner_id == auditor_id:
         return False
-    department = process.department_id or (process.owner.department_id if process.owner else None)
-    return not (department and department == person.department_id)
+    return not (department_id and department_id == auditor_department_id)
 
 
 def criteria() -> list[tuple[str, str]]:

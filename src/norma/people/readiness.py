@@ -154,7 +154,7 @@ def auditors_independent(person):
     evidence = [Evidence("Qualified auditors", reverse("people:auditors"))]
     if not qualified:
         return CheckResult(Status.MISSING, "No qualified internal auditors yet.", evidence)
-    processes = list(Process.objects.live().only("pk", "title", "owner_id", "department_id"))
+    processes = list(Process.objects.live().select_related("owner"))
     uncovered = [p for p in processes if not any(auditors.may_audit(a, p) for a in qualified)]
     if uncovered:
         names = ", ".join(p.title for p in uncovered[:5])

@@ -51,6 +51,8 @@ class AuditProgramme(Record):
     def edit_refusal(self):
         if self.status == self.Status.CLOSED:
             return f"{self.reference} is closed."
+        if self.status == self.Status.APPROVED:
+            return f"{self.reference} is approved: revise it to change it, then approve it again."
         return super().edit_refusal()
 
 
@@ -184,6 +186,14 @@ class Audit(Record):
             raise ValidationError({"supplier": "Name the supplier a second-party audit visits."})
         if self.supervisor_id and self.supervisor_id == self.owner_id:
             raise ValidationError({"supervisor": "The lead auditor cannot supervise themself."})
+        from norma.audits.models.fieldwork import not_in_the_future
+
+        not_in_the_future(self, "opening_meeting_at", "closing_meeting_at")
+        opened, closed = self.opening_meeting_at, self.closing_meeting_at
+        if opened and closed and closed < opened:
+            raise ValidationError(
+                {"closing_meeting_at": "The closing meeting follows the opening meeting."}
+            )
 
     def save(self, *args, **kwargs):
         if self.target_month:
@@ -198,6 +208,18 @@ class Audit(Record):
         if self.status == self.Status.CANCELLED:
             return f"{self.reference} was cancelled."
         return super().edit_refusal()
+
+    def edit_refusal_for(self, person):
+        """Only the audit team (lead, supervisor, members) and whoever runs the programme
+        work on an audit: nobody else writes its checklist or findings."""
+        if person.has_perm("audits.add_auditprogramme") or self.is_on_team(person):
+            return None
+        return f"Only {self.reference}'s audit team works on it."
+
+    def is_on_team(self, person) -> bool:
+        if person.pk in (self.owner_id, self.supervisor_id):
+            return True
+        return self.pk is not None and self.team.filter(pk=person.pk).exists()
 
     def attach_refusal(self):
         return self.edit_refusal()
@@ -225,15 +247,50 @@ class Audit(Record):
         if errors:
             raise ValidationError(errors)
 
-    def signed_content(self) -> dict:
-        """What the lead auditor signs: the report and every finding as issued."""
-        from norma.core.changelog import snapshot
-        from norma.core.signatures import WORKFLOW_FIELDS
+    # What the lead auditor signs: the report, its scope and team (by id, so renaming a
+    # process or a person does not break the signature), the checklist's results, the
+    # interviews and the findings as issued. Auditees' later answers are not part of it.
+    SIGNED_FIELDS = (
+        "title",
+        "kind",
+        "objectives",
+        "criteria",
+        "owner",
+        "supervisor",
+        "supplier",
+        "start_date",
+        "end_date",
+        "opening_meeting_at",
+        "closing_meeting_at",
+        "reviewed_revisions",
+        "document_review_notes",
+        "conclusions",
+        "fulfilment",
+        "strengths",
+        "weaknesses",
+        "improvement_areas",
+        "diverging_opinions",
+    )
+    SIGNED_LINKS = ("processes", "clauses", "sites", "team", "auditees")
 
-        skip = WORKFLOW_FIELDS | {"due_date", "updated_at", "reported_on", "distributed_to"}
-        report = {k: v for k, v in snapshot(self).items() if k not in skip}
-        report["findings"] = [
-            [f.reference, f.grade, f.title, f.requirement, f.evidence, f.clause_id]
-            for f in self.findings.live().order_by("pk")
-        ]
-        return report
+    def signed_content(self) -> dict:
+        from norma.core.changelog import jsonable
+
+        content = {
+            name: self._meta.get_field(name).value_from_object(self) for name in self.SIGNED_FIELDS
+        }
+        for name in self.SIGNED_LINKS:
+            content[name] = sorted(getattr(self, name).values_list("pk", flat=True))
+        content["checklist"] = list(
+            self.checklist.live().order_by("pk").values_list("pk", "result", "evidence")
+        )
+        content["interviews"] = list(
+            self.interviews.live().order_by("pk").values_list("pk", "interviewee", "notes")
+        )
+        content["findings"] = list(
+            self.findings.live()
+            .exclude(status="withdrawn")
+            .order_by("pk")
+            .values_list("reference", "grade", "title", "requirement", "evidence", "clause")
+        )
+        return jsonable(content)

@@ -43,8 +43,51 @@ class LockedWithAudit(Record):
             return f"{self.audit.reference} is {status}: its work is locked."
         return super().edit_refusal()
 
+    def edit_refusal_for(self, person):
+        if self.audit_id:
+            lock_audit(self.audit_id)  # a part is not changed while its report is being signed
+            return self.audit.edit_refusal_for(person)
+        return None
+
     def attach_refusal(self):
         return self.edit_refusal()
+
+    def archive_refusal(self):
+        return self.edit_refusal()
+
+    def clean(self):
+        super().clean()
+        if self.pk and type(self).objects.filter(pk=self.pk).exclude(audit=self.audit_id).exists():
+            raise ValidationError({"audit": "A part of an audit stays with its audit."})
+
+
+def acting_person():
+    """Who is writing, when a person is (references are checked against what they read)."""
+    from norma.core.context import NoActorError, current_actor
+
+    try:
+        return current_actor().person
+    except NoActorError:
+        return None
+
+
+def lock_audit(audit_id):
+    """Within a write, hold the audit's row until the part is saved."""
+    from django.db import transaction
+
+    from norma.audits.models import Audit
+
+    if transaction.get_connection().in_atomic_block:
+        Audit.objects.select_for_update().filter(pk=audit_id).exists()
+
+
+def not_in_the_future(record, *names):
+    from django.utils import timezone
+
+    for name in names:
+        moment = getattr(record, name)
+        if moment and moment > timezone.now():
+            raise ValidationError({name: "This records what happened: it cannot be in the future."})
 
 
 class ChecklistItem(LockedWithAudit):
@@ -103,9 +146,12 @@ class ChecklistItem(LockedWithAudit):
         super().clean()
         from norma.audits.evidence import unknown_references
 
-        if unknown := unknown_references(self.evidence_references):
+        if unknown := unknown_references(self.evidence_references, acting_person()):
             raise ValidationError(
-                {"evidence_references": f"No record has the reference {', '.join(unknown)}."}
+                {
+                    "evidence_references": "No record you can read has the reference "
+                    f"{', '.join(unknown)}."
+                }
             )
 
     def save(self, *args, **kwargs):
@@ -145,6 +191,7 @@ class Interview(LockedWithAudit):
         if not self.title and self.interviewee_id:
             self.title = f"Interview with {self.interviewee.full_name}"
         super().clean()
+        not_in_the_future(self, "held_at")
 
     def clean_many(self, name, value):
         if name == "checklist_items":
@@ -216,6 +263,17 @@ class Finding(LockedWithAudit):
         for name in ("requirement", "evidence"):
             if not getattr(self, name, "").strip():
                 raise ValidationError({name: "A finding states its requirement and evidence."})
+        if self.process_id and self.audit_id:
+            scope = self.audit.processes.all()
+            if scope.exists() and not scope.filter(pk=self.process_id).exists():
+                raise ValidationError({"process": "Choose one of the processes the audit covers."})
+
+    def edit_refusal(self):
+        if refusal := super().edit_refusal():
+            return refusal
+        if self.status != self.Status.DRAFT:
+            return f"{self.reference} is issued: withdraw it and record a new one to change it."
+        return None
 
     @property
     def is_nonconformity(self) -> bool:

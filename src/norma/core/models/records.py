@@ -128,6 +128,11 @@ class Record(models.Model):
             return f"{self.reference} is archived and can no longer be edited."
         return None
 
+    def edit_refusal_for(self, person) -> str | None:
+        """Why this person, whatever their rights, may not change this record (an auditor
+        not on the audit), or None."""
+        return None
+
     def archive_refusal(self) -> str | None:
         """Why this record may not be archived now (work still open on it), or None."""
         return None
