@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from norma.audits.models import Audit, ChecklistItem, Finding, Grade, Interview
+from norma.audits.models.fieldwork import lock_audit
 from norma.core.actions import Action, ActionRefused, CreateRecord, NotPermitted, Transition
 from norma.improvement.actions import raise_nonconformity
 from norma.improvement.models import Improvement, Nonconformity
@@ -30,6 +31,7 @@ class CreateAuditPart(CreateRecord):
             )
         if refusal := audit.edit_refusal_for(self.actor):
             raise NotPermitted(refusal)
+        lock_audit(audit.pk)  # nothing is added while the report is being signed
 
     def apply(self):
         audit = self.data.get("audit")
