@@ -70,6 +70,9 @@ def follow_up_state(finding, readable: set) -> str:
         return f"{nc.get_status_display()} ({nc.reference})"
     if finding.status == Finding.Status.ISSUED:
         return "Awaiting acknowledgement"
+    if finding.improvement_id:
+        idea = finding.improvement
+        return f"Improvement {idea.reference}: {idea.get_status_display().lower()}"
     return "No action needed" if finding.grade in ("strength", "observation") else "Noted"
 
 
