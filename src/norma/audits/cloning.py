@@ -39,10 +39,18 @@ def clone_audit(action, audit, shift=a_year_later, **changes) -> Audit:
 def clone_programme(action, programme) -> AuditProgramme:
     """The programme for the period that follows, as long as this one, with each of its
     audits planned again at the same point of the new period."""
-    length = programme.period_end - programme.period_start + timedelta(days=1)
+    start, after = programme.period_start, programme.period_end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if add_months(start, months) == after:  # whole months (a year): the same dates, later
 
-    def shift(day):
-        return day + length
+        def shift(day):
+            return add_months(day, months)
+
+    else:
+        length = after - start
+
+        def shift(day):
+            return day + length
 
     new = CreateRecord(
         action.actor,

@@ -66,9 +66,14 @@ class AddFinding(CreateAuditPart):
 class FindingStep(Transition):
     permission = "audits.change_finding"
 
+    auditors_only = True  # the audit team's step; the auditees' answers are not
+
     def check_step(self):
-        if self.obj.audit.is_locked and self.code in ("issue", "withdraw"):
-            raise ActionRefused(f"{self.obj.audit.reference}'s report is signed.")
+        if self.auditors_only:
+            if self.obj.audit.is_locked:
+                raise ActionRefused(f"{self.obj.audit.reference}'s report is signed.")
+            if refusal := self.obj.audit.edit_refusal_for(self.actor):
+                raise NotPermitted(refusal)
         self.check_finding()
 
     def check_finding(self):
@@ -127,6 +132,7 @@ def answers_for(person, finding) -> bool:
 
 class AuditeeAnswer(FindingStep):
     permission = None  # an auditee answers whatever their role
+    auditors_only = False
     sources = (F.ISSUED,)
     optional_fields = ("auditee_response",)
 
@@ -187,6 +193,8 @@ class OpenImprovement(Action):
     def check_rules(self):
         if not self.actor.has_perm("audits.change_finding"):
             raise NotPermitted("You do not have the right to open an improvement from it.")
+        if refusal := self.obj.audit.edit_refusal_for(self.actor):
+            raise NotPermitted(refusal)
         if self.obj.grade != Grade.OFI:
             raise ActionRefused("Only an opportunity for improvement opens an improvement.")
         if self.obj.status not in (F.ISSUED, F.ACKNOWLEDGED):

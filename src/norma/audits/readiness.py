@@ -119,7 +119,8 @@ def audits_reported_and_followed_up(person):
     if late:
         problems.append(f"findings not followed up on time: {', '.join(late[:5])}")
     if problems:
-        return CheckResult(Status.PARTLY_MET, "; ".join(problems).capitalize() + ".", evidence)
+        sentence = "; ".join(problems)
+        return CheckResult(Status.PARTLY_MET, sentence[:1].upper() + sentence[1:] + ".", evidence)
     return CheckResult(
         Status.MET,
         f"{_n(len(audits), 'audit reported', 'audits reported')} in the cycle, each signed by "

@@ -160,7 +160,11 @@ def checklist(request, reference):
         .select_related("clause")
         .order_by("position", "pk")
     )
-    editable = not audit.is_locked and request.user.has_perm("audits.change_checklistitem")
+    editable = (
+        not audit.is_locked
+        and request.user.has_perm("audits.change_checklistitem")
+        and not audit.edit_refusal_for(request.user)
+    )
     cards = [(item, AnswerForm(instance=item, prefix=item.reference)) for item in items]
     for item, form in cards:
         form.fields["version"].initial = item.version
@@ -186,7 +190,7 @@ def answer(request, reference):
         reference=reference,
     )
     form = AnswerForm(request.POST, instance=item, prefix=item.reference)
-    saved = False
+    saved, refusal = False, ""
     if form.is_valid():
         data = {k: form.cleaned_data[k] for k in AnswerForm.Meta.fields}
         try:
@@ -195,23 +199,48 @@ def answer(request, reference):
             ).execute()
             saved = True
         except ActionRefused as refused:
-            form.add_error(None, named_errors(item, refused) or refused.message)
+            refusal = named_errors(item, refused) or refused.message
         item.refresh_from_db()
+    if not saved:
+        # The answer as typed, at the version now stored: once reviewed, it can be saved.
+        data = request.POST.copy()
+        data[f"{item.reference}-version"] = str(item.version)
+        form = AnswerForm(
+            data, instance=ChecklistItem.objects.get(pk=item.pk), prefix=item.reference
+        )
+        form.is_valid()
+        if refusal:
+            form.add_error(None, refusal)
     if not request.htmx:
         if saved:
             messages.success(request, f"{item.reference} saved.")
         else:
-            messages.error(request, f"{item.reference} was not saved: {form.errors.as_text()}")
+            messages.error(request, f"{item.reference} was not saved: {_named(form)}")
         url = reverse("audits:checklist", args=[item.audit.reference])
         return redirect(f"{url}#{item.reference}")
     if saved:
         form = AnswerForm(instance=item, prefix=item.reference)
-    form.fields["version"].initial = item.version
+        form.fields["version"].initial = item.version
     return render(
         request,
         "audits/_checklist_card.html",
-        {"item": item, "form": form, "editable": True, "saved": saved, "answered": True},
+        {
+            "item": item,
+            "form": form,
+            "editable": not item.audit.is_locked and not item.edit_refusal_for(request.user),
+            "saved": saved,
+            "answered": True,
+        },
     )  # 200 even when refused: htmx swaps in only successful responses, and the card says why
+
+
+def _named(form) -> str:
+    """The form's errors in a sentence that names each field by its label."""
+    return "; ".join(
+        f"{form.fields[name].label}: {error}" if name in form.fields else error
+        for name, errors in form.errors.items()
+        for error in errors
+    )
 
 
 @login_required

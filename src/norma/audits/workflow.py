@@ -80,8 +80,13 @@ class GenerateChecklist(AuditStep):
 
     def apply(self):
         self.added = generate_checklist(self.obj, owner=self.actor)
-        if not self.added:
+        if not self.added and self.obj.checklist.exists():
             raise ActionRefused("Every question for this scope is on the checklist already.")
+        if not self.added:
+            raise ActionRefused(
+                "Nothing to ask: the clauses in scope have no audit questions, and the "
+                "processes no documents in force, KPIs or open risks. Add questions of your own."
+            )
         return self.save(self.obj)
 
     def logged_values(self, before):

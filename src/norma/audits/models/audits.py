@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from norma.core.models import Record
+from norma.documents.models import add_months
 
 PERSON = settings.AUTH_USER_MODEL
 
@@ -43,7 +44,7 @@ class AuditProgramme(Record):
             return
         if self.period_end <= self.period_start:
             raise ValidationError({"period_end": "The period must end after it starts."})
-        if (self.period_end - self.period_start).days > 3 * 366:
+        if self.period_end >= add_months(self.period_start, 36):
             raise ValidationError(
                 {"period_end": "A programme covers at most a certification cycle (3 years)."}
             )
