@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from norma.audits import cloning
 from norma.audits.models import Audit, AuditProgramme
+from norma.audits.workflow import references
 from norma.core.actions import Action, ActionRefused, Transition
 from norma.core.duties import require_different_people
 from norma.core.models import SignatureMeaning, Site
@@ -83,8 +84,9 @@ class CloseProgramme(Transition):
     def check_step(self):
         still_open = self.obj.audits.live().filter(status__in=PLANNED)
         if still_open.exists():
-            references = ", ".join(still_open.values_list("reference", flat=True)[:10])
-            raise ActionRefused(f"Report or cancel its open audits first: {references}.")
+            raise ActionRefused(
+                f"Report or cancel its open audits first: {references(still_open)}."
+            )
 
 
 class CloneProgramme(Action):
@@ -171,11 +173,6 @@ class Coverage:
 
     def state(self, clause, process) -> str:
         return self.cells.get((clause.pk, process.pk if process else 0), "")
-
-    @property
-    def rows(self):
-        columns = [*self.processes, None]
-        return [(c, [(p, self.state(c, p)) for p in columns]) for c in self.clauses]
 
     @cached_property
     def clause_gaps(self) -> list:

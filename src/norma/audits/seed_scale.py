@@ -71,7 +71,7 @@ def seed_audits(org) -> dict[str, int]:
             )
         )
     write(Audit, with_references(Audit, audits))
-    _scope(org, audits, processes, rng)
+    _scope(org, audits, processes)
     items = []
     for n, audit in enumerate(audits):
         done = audit.status != "planned"
@@ -121,7 +121,7 @@ def seed_audits(org) -> dict[str, int]:
     return {"audits": len(audits), "checklist items": len(items), "findings": len(found)}
 
 
-def _scope(org, audits, processes, rng):
+def _scope(org, audits, processes):
     """Each audit's process, clause, team member and auditee, as link rows."""
     links = {"processes": [], "team": [], "auditees": []}
     people = org.people

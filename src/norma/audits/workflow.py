@@ -19,6 +19,11 @@ from norma.people.models import AuditExperience
 S = Audit.Status
 
 
+def references(rows, most: int = 10) -> str:
+    """The first reference codes of `rows`, for a refusal that names what is in the way."""
+    return ", ".join(rows.values_list("reference", flat=True)[:most])
+
+
 class AuditStep(Transition):
     """A step of the audit, taken by its auditors (or by whoever runs the programme)."""
 
@@ -178,18 +183,17 @@ class SignReport(AuditStep):
             raise NotPermitted("Only the lead auditor signs the report.")
         drafts = self.obj.findings.live().filter(status=Finding.Status.DRAFT)
         if drafts.exists():
-            references = ", ".join(drafts.values_list("reference", flat=True)[:10])
             raise ActionRefused(
-                f"Issue or withdraw the draft findings before signing: {references}."
+                f"Issue or withdraw the draft findings before signing: {references(drafts)}."
             )
         unrecorded = self.obj.checklist.live().filter(
             result__in=(Grade.MAJOR, Grade.MINOR), findings__isnull=True
         )
         if unrecorded.exists():
-            references = ", ".join(unrecorded.values_list("reference", flat=True)[:10])
             raise ActionRefused(
-                f"Checklist items graded as nonconformities have no finding yet: {references}. "
-                "Record the findings (or change the results) before signing."
+                "Checklist items graded as nonconformities have no finding yet: "
+                f"{references(unrecorded)}. Record the findings (or change the results) "
+                "before signing."
             )
 
     def prepare(self):
@@ -278,8 +282,7 @@ class CloseAudit(AuditStep):
             raise NotPermitted(f"Only {self.obj.reference}'s audit team can close it.")
         still_open = open_follow_up(self.obj)
         if still_open.exists():
-            references = ", ".join(still_open.values_list("reference", flat=True)[:10])
-            raise ActionRefused(f"Follow-up is not done for {references}.")
+            raise ActionRefused(f"Follow-up is not done for {references(still_open)}.")
 
 
 class CancelAudit(AuditStep):
