@@ -27,6 +27,8 @@ def run(args) -> dict:
         rows = []
         department = largest_department(data_dir)
         for scenario in scenarios.build(server.base, cookie, token, department):
+            if args.only and args.only.lower() not in scenario.name.lower():
+                continue
             results = []
             for concurrency in (1, 8):
                 result = load.run(
@@ -69,6 +71,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--only", help="run only the scenarios whose name holds this text")
     args = parser.parse_args()
     if args.command == "compare":
         if len(args.files) != 2:

@@ -124,9 +124,10 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
             Scenario("complaint list", get("/operations/customer-complaints/")),
             Scenario("customer feedback dashboard (12 months)", get("/operations/feedback/")),
         ]
-    audits = _api_get(base, token, "/api/v1/audits/audits/?q=Audit+1&page_size=50")
+    # The scale seed's first audit, AUD-<year>-000001, has 300 checklist items.
+    audits = _api_get(base, token, "/api/v1/audits/audits/?q=000001&page_size=50")
     big = [a["reference"] for a in audits["results"] if a["title"] == "Audit 1"]
-    if big:  # the scale seed's first audit: 300 checklist items
+    if big:
         scenarios += [
             Scenario("audit list", get("/audits/audits/")),
             Scenario("audit detail (300 checklist items)", get(f"/audits/audits/{big[0]}/")),
@@ -134,7 +135,7 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
                 "audit checklist page (300 items)", get(f"/audits/audits/{big[0]}/checklist/")
             ),
             Scenario("audit report PDF (300 items)", get(f"/audits/audits/{big[0]}/report.pdf")),
-            Scenario("finding list", get("/audits/findings/")),
+            Scenario("audit finding list", get("/audits/findings/")),
         ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
