@@ -137,7 +137,7 @@ def _signed(reported, audits) -> set[int]:
     that still matches the content."""
     rows = Signature.objects.filter(
         content_type=ContentType.objects.get_for_model(Audit),
-        object_id__in=Cast(reported.values("pk"), CharField()),
+        object_id__in=reported.annotate(key=Cast("pk", CharField())).values("key"),
         meaning=SignatureMeaning.AUTHORED,
     ).values_list("object_id", "content_hash")
     hashes: dict[int, set] = {}
