@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "norma.improvement",
     "norma.operations",
     "norma.audits",
+    "norma.reviews",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -235,6 +236,10 @@ NORMA_LEAD_AUDITOR_SUPERVISED_LEADS = env_int("NORMA_LEAD_AUDITOR_SUPERVISED_LEA
 NORMA_AUDIT_LEADS_QUALIFIED = env_bool("NORMA_AUDIT_LEADS_QUALIFIED", True)
 NORMA_AUDIT_CYCLE_MONTHS = env_int("NORMA_AUDIT_CYCLE_MONTHS", 36)
 NORMA_FINDING_ACKNOWLEDGE_DAYS = env_int("NORMA_FINDING_ACKNOWLEDGE_DAYS", 7)
+
+# Management review (9.3): the longest interval between reviews before readiness says one is
+# overdue.
+NORMA_REVIEW_INTERVAL_MONTHS = env_int("NORMA_REVIEW_INTERVAL_MONTHS", 12)
 
 # Improvement: days an open nonconformity may run past its due date before readiness
 # counts it against 10.2.

@@ -37,6 +37,7 @@ urlpatterns = [
     path("improvement/", include("norma.improvement.urls")),
     path("operations/", include("norma.operations.urls")),
     path("audits/", include("norma.audits.urls")),
+    path("reviews/", include("norma.reviews.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

@@ -9,9 +9,8 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
 from norma.core.models import Person, RoleCode
-from norma.notifications import conf
+from norma.notifications import conf, sending
 from norma.notifications.feeds import PRODID, _uid_domain
-from norma.notifications.models import Notification, NotificationKind
 
 
 def _link(audit) -> str:
@@ -20,28 +19,7 @@ def _link(audit) -> str:
 
 def notify(audit, people, title: str, message: str, key: str, roles=()):
     """One notification per person (and per role), once for each key."""
-    rows = [
-        Notification(recipient_person=person, recipient_role="", **_about(audit, title, message))
-        for person in people
-    ] + [Notification(recipient_role=role, **_about(audit, title, message)) for role in roles]
-    for row in rows:
-        who = row.recipient_person_id or row.recipient_role
-        row.key = Notification.make_key("audit", audit.pk, key, who)
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _about(audit, title, message) -> dict:
-    return {
-        "kind": NotificationKind.INFO,
-        "title": title[:300],
-        "message": message[:500],
-        "link": _link(audit),
-        "object_type": "audits.audit",
-        "reference": audit.reference,
-        "due_date": audit.start_date,
-        "site": audit.site,
-        "department": audit.department,
-    }
+    sending.notify(audit, people, title, message, key, roles=roles, due_date=audit.start_date)
 
 
 def invitation(audit, attendees, method="REQUEST") -> bytes:

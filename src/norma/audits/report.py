@@ -3,16 +3,13 @@ participants, dates and places, criteria, findings with their evidence, conclusi
 degree of fulfilment, diverging opinions, strengths, weaknesses and areas for improvement,
 the note that audits sample, the distribution and the lead auditor's signature."""
 
-import datetime
-import io
-
 from django.utils import timezone
 from docx import Document as WordDocument
 
 from norma.audits.models import Finding, Grade, Result
 from norma.core.signatures import signatures_with_status
 from norma.reports.frame import print_context
-from norma.reports.word import add_table, clean, page_frame
+from norma.reports.word import add_signatures, add_table, as_bytes, clean, page_frame
 
 SAMPLING_NOTE = (
     "An audit looks at a sample of the information available, at a point in time. Findings "
@@ -179,15 +176,7 @@ def report_docx(audit) -> bytes:
     document.add_heading("About this audit", level=1)
     document.add_paragraph(SAMPLING_NOTE)
     document.add_paragraph(clean(f"Distributed to: {', '.join(audit.distributed_to) or '—'}."))
-    for signature, holds in c["signatures"]:
-        state = "" if holds else " — content changed since signing"
-        line = (
-            f"{signature.get_meaning_display()} by {signature.signer_name} on "
-            f"{signature.signed_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC{state}"
-        )
-        document.add_paragraph(clean(line))
-    if not c["signatures"]:
-        document.add_paragraph("Not signed: this report is a draft.")
+    add_signatures(document, c["signatures"], "Not signed: this report is a draft.")
     document.add_heading("Annex: the checklist", level=1)
     add_table(
         document,
@@ -204,6 +193,4 @@ def report_docx(audit) -> bytes:
         ],
         [0.9, 1.5, 7, 2.6, 5],
     )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return as_bytes(document)

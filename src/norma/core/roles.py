@@ -93,6 +93,16 @@ OPERATIONS_RIGHTS = [
     ],
 ]
 
+# Top management holds the management review, comments on its inputs and takes its decisions
+# (9.3); whoever owns a decision reports it done.
+REVIEW_RIGHTS = [
+    "reviews.add_managementreview",
+    "reviews.change_managementreview",
+    "reviews.change_reviewinput",
+    "reviews.add_reviewdecision",
+    "reviews.change_reviewdecision",
+]
+
 # Internal auditors plan and carry out audits: the audit, its checklist, interviews and
 # findings (9.2.2). The programme is the quality team's; top management approves it.
 AUDIT_RIGHTS = [
@@ -123,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *OPERATIONS_RIGHTS,
         "operations.approve_supplier",
         "audits.approve_auditprogramme",
+        *REVIEW_RIGHTS,
     ],
     RoleCode.PROCESS_OWNER: [
         *READ_ALL,
@@ -147,6 +158,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.EMPLOYEE: [
         *READ_ALL,
         "!core.view_changelogentry",
+        "!reviews.*",  # management review minutes are for management and the QMS team
         *REPORTING_RIGHTS,
         *FEEDBACK_RIGHTS,
     ],
@@ -160,6 +172,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "improvement.view_*",
         "operations.view_*",
         "audits.view_*",
+        "reviews.view_*",
     ],
 }
 

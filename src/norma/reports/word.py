@@ -4,6 +4,7 @@ Plain headings, paragraphs and tables in Word's built-in styles, so the file ope
 Word and LibreOffice. The page header and footer carry the same frame as the PDFs.
 """
 
+import datetime
 import io
 import re
 
@@ -77,6 +78,25 @@ def add_table(document, headings: list[str], rows: list[list[str]], widths_cm=No
         for cell in column.cells:
             cell.width = Cm(width)
     return table
+
+
+def add_signatures(document, signatures, unsigned: str):
+    """Each signature with whether it still holds, or `unsigned` when there is none."""
+    for signature, holds in signatures:
+        state = "" if holds else " — content changed since signing"
+        line = (
+            f"{signature.get_meaning_display()} by {signature.signer_name} on "
+            f"{signature.signed_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC{state}"
+        )
+        document.add_paragraph(clean(line))
+    if not signatures:
+        document.add_paragraph(unsigned)
+
+
+def as_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def readiness_docx(report: ReadinessReport, standard) -> bytes:

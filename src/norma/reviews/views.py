@@ -1,0 +1,65 @@
+"""The review's page (the pack as stored, comments, decisions, previous actions), the pack's
+progress while it is generated, and the minutes as PDF and DOCX."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from norma.jobs.models import Job
+from norma.reviews.models import ReviewDecision
+from norma.reviews.registers import ManagementReviewRegister
+from norma.reviews.report import download_minutes
+
+
+def review_context(review, person) -> dict:
+    inputs = list(review.inputs.order_by("position"))
+    for item in inputs:
+        item.chart_markup = mark_safe(item.chart)  # noqa: S308  built and escaped by reports.charts
+        item.refusal = item.signing_refusal()
+    decisions = list(review.decisions.live().select_related("owner").order_by("pk"))
+    job = Job.objects.filter(pk=review.pack_job_id).first() if review.pack_job_id else None
+    can_decide = person.has_perm("reviews.add_reviewdecision") and (
+        review.status == review.Status.HELD
+    )
+    return {
+        "inputs": inputs,
+        "commented": sum(1 for i in inputs if not i.refusal),
+        "decisions": decisions,
+        "decision_kinds": ReviewDecision.Kind.choices,
+        "pack_job": job,
+        "pack_running": bool(job and not job.finished),
+        "can_comment": person.has_perm("reviews.change_reviewinput") and not review.is_locked,
+        "add_decision_url": (
+            f"{reverse('reviews:reviewdecision_create')}?review={review.pk}" if can_decide else ""
+        ),
+        "status_url": reverse("reviews:pack_status", args=[review.reference]),
+        "pdf_url": reverse("reviews:minutes_pdf", args=[review.reference]),
+        "docx_url": reverse("reviews:minutes_docx", args=[review.reference]),
+    }
+
+
+def _review(request, reference):
+    return get_object_or_404(
+        ManagementReviewRegister.readable_by(request.user).select_related("chair"),
+        reference=reference,
+    )
+
+
+@login_required
+def pack_status(request, reference):
+    """Polled while the pack is generated; once it is done the page reloads to show it."""
+    review = _review(request, reference)
+    job = Job.objects.filter(pk=review.pack_job_id).first() if review.pack_job_id else None
+    if job is None or job.finished:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "reviews/_pack_status.html", {"obj": review, "pack_job": job})
+
+
+@login_required
+def minutes(request, reference, kind):
+    review = _review(request, reference)
+    return download_minutes(review, kind)
