@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import imports, load, report, scenarios
+from bench import imports, load, report, review_pack, scenarios
 from bench.server import Server, largest_department, prepare
 
 
@@ -44,6 +44,9 @@ def run(args) -> dict:
         peak = server.peak_rss_mb()
     finally:
         server.stop()
+    log("management review input pack, a year of the seeded organisation …")
+    pack = review_pack.measure(data_dir)
+    log(f"review pack: {pack}")
     log("import of 10,000 rows (dry run + commit, fresh SQLite file) …")
     imported = imports.measure(10_000)
     log(f"import: dry run {imported['dry_run_s']} s, commit {imported['commit_s']} s")
@@ -57,6 +60,7 @@ def run(args) -> dict:
         "machine": report.machine(),
         "peak_rss_mb": peak,
         "import_10000_rows": imported,
+        "review_pack": pack,
         "scenarios": rows,
     }
 

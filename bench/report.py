@@ -43,6 +43,11 @@ def markdown(run: dict) -> str:
         f"{run['machine']['cores']} cores ({run['machine']['cpu']}) · {run['date']}\n\n"
         f"Server peak RSS per process: {run['peak_rss_mb']:.0f} MB\n\n"
     )
+    if pack := run.get("review_pack"):
+        head += (
+            f"Management review pack ({pack['inputs']} inputs, {pack['period_days']} days): "
+            f"{pack['fastest_s']}–{pack['slowest_s']} s\n\n"
+        )
     if imported := run.get("import_10000_rows"):
         head += (
             f"Import of {imported['rows']:,} rows: dry run {imported['dry_run_s']} s, "

@@ -137,6 +137,19 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
             Scenario("audit report PDF (300 items)", get(f"/audits/audits/{big[0]}/report.pdf")),
             Scenario("audit finding list", get("/audits/findings/")),
         ]
+    reviews = _api_get(base, token, "/api/v1/reviews/management-reviews/?page_size=1")
+    if reviews["results"]:
+        review = reviews["results"][0]["reference"]
+        scenarios += [
+            Scenario(
+                "management review (stored pack)",
+                get(f"/reviews/management-reviews/{review}/"),
+            ),
+            Scenario(
+                "management review minutes PDF",
+                get(f"/reviews/management-reviews/{review}/minutes.pdf"),
+            ),
+        ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))

@@ -62,7 +62,7 @@ class Section:
 
 
 def plural(count: int, word: str, many: str = "") -> str:
-    return f"{count} {word if count == 1 else many or word + 's'}"
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def named(rows, text=lambda row: row.title) -> list[tuple[str, str]]:
@@ -95,9 +95,9 @@ def previous_actions(review, period: Period) -> Section:
     cancelled = [r for r in rows if r.status == S.CANCELLED]
     summary = (
         f"Of {plural(len(rows), 'action')} from earlier reviews followed in this period, "
-        f"{len(done)} {'was' if len(done) == 1 else 'were'} done ({len(late)} late), "
-        f"{len(still_open)} {'is' if len(still_open) == 1 else 'are'} still open "
-        f"({len(overdue)} overdue) and {len(cancelled)} cancelled."
+        f"{len(done):,} {'was' if len(done) == 1 else 'were'} done ({len(late):,} late), "
+        f"{len(still_open):,} {'is' if len(still_open) == 1 else 'are'} still open "
+        f"({len(overdue):,} overdue) and {len(cancelled):,} cancelled."
     )
     chart = charts.status_chart(
         [
@@ -161,7 +161,7 @@ def context_changes(review, period: Period) -> Section:
     summary = (
         f"{plural(figures[0][1], 'new issue')} and "
         f"{plural(figures[2][1], 'new interested party', 'new interested parties')} "
-        f"were recorded; {figures[1][1]} no longer relevant. {figures[4][1]} of the parties' "
+        f"were recorded; {figures[1][1]:,} no longer relevant. {figures[4][1]:,} of the parties' "
         f"requirements {'is' if figures[4][1] == 1 else 'are'} not addressed yet, and "
         f"{plural(figures[6][1], 'planned change')} {'is' if figures[6][1] == 1 else 'are'} open."
     )
@@ -196,7 +196,7 @@ def customer_feedback(review, period: Period) -> Section:
         ("Surveys", scores["n"]),
     ]
     summary = (
-        f"{plural(total, 'complaint')} ({justified} justified) and "
+        f"{plural(total, 'complaint')} ({justified:,} justified) and "
         f"{plural(compliments, 'compliment')}."
     )
     if scores["n"]:
@@ -234,11 +234,12 @@ def standing_chart(counts: Counter, title: str, extra=()) -> str:
 
 
 def objectives_met(review, period: Period) -> Section:
-    from norma.planning.measuring import latest_value
     from norma.planning.models import Objective
 
     objectives = Objective.objects.live().exclude(status="draft")
-    rows = list(objectives.annotate(latest_value=latest_value("kpi")).order_by("due_date", "pk"))
+    rows = list(
+        objectives.annotate(latest_value=latest_in_period(period, "kpi")).order_by("due_date", "pk")
+    )
     if not rows:
         return Section("No quality objectives are set (6.2).", missing=True)
     counts = standings(
@@ -256,9 +257,10 @@ def objectives_met(review, period: Period) -> Section:
         ("Abandoned", abandoned),
     ]
     summary = (
-        f"{achieved} of {plural(len(rows), 'objective')} achieved; of the {active} being "
-        f"pursued, {counts.get('on_track', 0)} on track, {counts.get('at_risk', 0)} at risk and "
-        f"{counts.get('off_track', 0)} off track."
+        f"{achieved:,} of {plural(len(rows), 'objective')} achieved; of the {active:,} being "
+        f"pursued, {counts.get('on_track', 0):,} on track, "
+        f"{counts.get('at_risk', 0):,} at risk and "
+        f"{counts.get('off_track', 0):,} off track."
     )
     chart = standing_chart(
         counts,
@@ -283,14 +285,15 @@ def _value(value, unit) -> str:
     return "not measured" if value is None else f"{value:g} {unit}"
 
 
-def latest_in_period(period: Period):
-    """Each KPI's last value measured by the end of the period, as a subquery."""
+def latest_in_period(period: Period, kpi_field: str = "pk"):
+    """The last value of the KPI at `kpi_field` measured by the end of the period, as a
+    subquery (no query per row)."""
     from django.db.models import OuterRef, Subquery
 
     from norma.planning.models import Measurement
 
     return Subquery(
-        Measurement.objects.filter(kpi=OuterRef("pk"), measured_at__lt=period.until)
+        Measurement.objects.filter(kpi=OuterRef(kpi_field), measured_at__lt=period.until)
         .order_by("-measured_at", "-pk")
         .values("value")[:1]
     )
@@ -321,9 +324,9 @@ def process_performance(review, period: Period) -> Section:
         ("Nonconforming outputs", nonconforming),
     ]
     summary = (
-        f"Of {plural(len(kpis), 'KPI')} at the end of the period, {counts.get('on_track', 0)} "
-        f"were on track, {counts.get('at_risk', 0)} at risk, {counts.get('off_track', 0)} off "
-        f"track and {counts.get('not_measured', 0)} not measured. "
+        f"Of {plural(len(kpis), 'KPI')} at the end of the period, {counts.get('on_track', 0):,} "
+        f"were on track, {counts.get('at_risk', 0):,} at risk, {counts.get('off_track', 0):,} off "
+        f"track and {counts.get('not_measured', 0):,} not measured. "
         f"{plural(nonconforming, 'nonconforming output')} recorded."
     )
     off = Counter(k.process.title for k in kpis if k.standing(k.latest_value) == "off_track")
@@ -372,8 +375,9 @@ def nonconformities(review, period: Period) -> Section:
     rate = f"{round(100 * results.get('effective', 0) / verified)} %" if verified else "none"
     summary = (
         f"{plural(total, 'nonconformity', 'nonconformities')} reported "
-        f"({severities.get('major', 0)} major), {closed} closed; {still_open.count()} open now, "
-        f"{overdue} overdue. {plural(completed, 'action')} completed; of "
+        f"({severities.get('major', 0):,} major), {closed:,} closed; "
+        f"{still_open.count():,} open now, "
+        f"{overdue:,} overdue. {plural(completed, 'action')} completed; of "
         f"{plural(verified, 'effectiveness check')}, effective: {rate}."
     )
     chart = charts.column_chart(

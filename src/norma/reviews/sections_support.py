@@ -46,7 +46,7 @@ def monitoring(review, period: Period) -> Section:
     summary = (
         f"{plural(count, 'measurement')} of {plural(kpis_measured, 'KPI')}; "
         f"{plural(late, 'KPI')} past {'its' if late == 1 else 'their'} measurement date. "
-        f"{plural(calibrations, 'calibration')}, {results.get('out_of_tolerance', 0)} out of "
+        f"{plural(calibrations, 'calibration')}, {results.get('out_of_tolerance', 0):,} out of "
         f"tolerance; {plural(overdue_instruments, 'instrument')} in service overdue for "
         "calibration."
     )
@@ -92,8 +92,8 @@ def audit_results(review, period: Period) -> Section:
         ("Planned audits not started", planned),
     ]
     summary = (
-        f"{plural(reported, 'internal audit')} reported: {grades.get('major', 0)} major and "
-        f"{grades.get('minor', 0)} minor nonconformities, "
+        f"{plural(reported, 'internal audit')} reported: {grades.get('major', 0):,} major and "
+        f"{grades.get('minor', 0):,} minor nonconformities, "
         f"{plural(grades.get('ofi', 0), 'opportunity', 'opportunities')} "
         f"for improvement and {plural(grades.get('strength', 0), 'strength')}. "
         f"{plural(planned, 'planned audit')} due by the end of the period not started. "
@@ -142,10 +142,10 @@ def providers(review, period: Period) -> Section:
         ("Requests still open", open_scars),
     ]
     summary = (
-        f"{plural(evaluated, 'evaluation')} with an average score of {figures[1][1]}; "
-        f"{outcomes.get('fail', 0)} below the conditional mark. "
+        f"{plural(evaluated, 'evaluation')} with an average score of {figures[1][1]:,}; "
+        f"{outcomes.get('fail', 0):,} below the conditional mark. "
         f"{plural(scars.count(), 'corrective action request')} "
-        f"sent to suppliers, {open_scars} still open."
+        f"sent to suppliers, {open_scars:,} still open."
     )
     chart = charts.status_chart(
         [
@@ -200,12 +200,12 @@ def resources(review, period: Period) -> Section:
         f"{plural(people, 'person', 'people')} in the organisation. "
         f"{plural(trained.count(), 'training record')}; "
         + (
-            f"{states.get('done', 0)} of {sum(states.values())} training assignments due in "
+            f"{states.get('done', 0):,} of {sum(states.values()):,} training assignments due in "
             "the period done, "
             if states
             else "no training assignment fell due in the period; "
         )
-        + f"{overdue.count()} overdue now. {plural(out_of_service, 'instrument')} out of service."
+        + f"{overdue.count():,} overdue now. {plural(out_of_service, 'instrument')} out of service."
     )
     chart = charts.status_chart(
         [("Done", states.get("done", 0), "ok"), ("Not done", states.get("open", 0), "bad")],
@@ -243,13 +243,13 @@ def risks(review, period: Period) -> Section:
         ("Reviews overdue", overdue_reviews),
     ]
     summary = (
-        f"{kinds.get('risk', 0)} open risks and {kinds.get('opportunity', 0)} opportunities. "
-        f"{plural(sum(results.values()), 'action')} completed: {results.get('effective', 0)} "
-        f"judged effective, {results.get('not_effective', 0)} not. {late} overdue."
+        f"{kinds.get('risk', 0):,} open risks and {kinds.get('opportunity', 0):,} opportunities. "
+        f"{plural(sum(results.values()), 'action')} completed: {results.get('effective', 0):,} "
+        f"judged effective, {results.get('not_effective', 0):,} not. {late:,} overdue."
     )
     if lowered["n"]:
         summary += (
-            f" Treatment lowered the average score of {lowered['n']} treated risks from "
+            f" Treatment lowered the average score of {lowered['n']:,} treated risks from "
             f"{lowered['before']:.1f} to {lowered['after']:.1f}."
         )
     chart = charts.status_chart(
@@ -293,8 +293,8 @@ def improvement(review, period: Period) -> Section:
         ("Opportunities from audits", audit_ofis),
     ]
     summary = (
-        f"{plural(sum(sources.values()), 'improvement')} proposed and {done} implemented; "
-        f"{waiting} await a decision. Audits found "
+        f"{plural(sum(sources.values()), 'improvement')} proposed and {done:,} implemented; "
+        f"{waiting:,} await a decision. Audits found "
         f"{plural(audit_ofis, 'opportunity', 'opportunities')}."
     )
     chart = charts.bar_chart(

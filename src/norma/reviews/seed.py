@@ -143,3 +143,9 @@ def sign(helen, review):
             "inspection capacity at Porto and supplier delivery need action.",
         },
     ).execute()
+
+
+def seed_scale(org) -> dict[str, int]:
+    from norma.reviews.seed_scale import seed_reviews
+
+    return seed_reviews(org)
