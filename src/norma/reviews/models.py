@@ -3,7 +3,7 @@ decisions it took."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from norma.core.models import Record, RoleCode
@@ -14,18 +14,24 @@ MAX_PERIOD_DAYS = 731  # two years: a longer period is not a review at planned i
 class Topic(models.TextChoices):
     """The inputs 9.3.2 asks management to consider, in the order of the pack."""
 
-    PREVIOUS_ACTIONS = "previous_actions", "Status of actions from previous reviews"
-    CONTEXT = "context", "Changes in external and internal issues and interested parties"
-    CUSTOMERS = "customers", "Customer satisfaction and feedback"
-    OBJECTIVES = "objectives", "Extent to which quality objectives were met"
-    PROCESSES = "processes", "Process performance and conformity of products and services"
-    NONCONFORMITIES = "nonconformities", "Nonconformities and corrective actions"
-    MONITORING = "monitoring", "Monitoring and measurement results"
-    AUDITS = "audits", "Audit results"
-    PROVIDERS = "providers", "Performance of external providers"
-    RESOURCES = "resources", "Adequacy of resources"
-    RISKS = "risks", "Effectiveness of actions on risks and opportunities"
-    IMPROVEMENT = "improvement", "Opportunities for improvement"
+    PREVIOUS_ACTIONS = "previous_actions", "Where earlier review decisions stand"
+    CONTEXT = "context", "What changed in our context and among interested parties"
+    CUSTOMERS = "customers", "What customers told us"
+    OBJECTIVES = "objectives", "How far the quality objectives were reached"
+    PROCESSES = "processes", "How the processes performed, and how good the outputs were"
+    NONCONFORMITIES = "nonconformities", "Problems found and how they were fixed"
+    MONITORING = "monitoring", "Measurements and calibration"
+    AUDITS = "audits", "What the audits found"
+    PROVIDERS = "providers", "How suppliers and other providers performed"
+    RESOURCES = "resources", "Whether people, training and equipment are enough"
+    RISKS = "risks", "Whether the actions on risks and opportunities worked"
+    IMPROVEMENT = "improvement", "Chances to improve"
+
+
+def lock_review(review_id):
+    """Within a write, hold the review's row until the change is saved."""
+    if review_id and transaction.get_connection().in_atomic_block:
+        ManagementReview.objects.select_for_update().filter(pk=review_id).exists()
 
 
 class ManagementReview(Record):
@@ -61,13 +67,14 @@ class ManagementReview(Record):
     conclusions = models.TextField(
         "conclusions on the QMS",
         blank=True,
-        help_text="Is the QMS suitable, adequate and effective, and in line with the "
-        "organisation's strategic direction?",
+        help_text="Does the QMS still fit the organisation, is it enough, does it deliver "
+        "what it should, and does it support where the business is heading?",
     )
     pack_generated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    pack_job = models.ForeignKey(
-        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # The job that builds the pack: a plain id, as jobs are not part of an exported archive.
+    pack_job_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    pack_period_start = models.DateField(null=True, blank=True, editable=False)
+    pack_period_end = models.DateField(null=True, blank=True, editable=False)
     signed_on = models.DateField(null=True, blank=True, editable=False)
     cancel_reason = models.TextField(blank=True, editable=False)
 
@@ -114,9 +121,30 @@ class ManagementReview(Record):
             return f"{self.reference} was cancelled."
         return super().edit_refusal()
 
+    def attach_refusal(self):
+        return self.edit_refusal()
+
+    def archive_refusal(self):
+        if self.status == self.Status.SIGNED:
+            return "Signed minutes are a record to retain (9.3.3): they are not archived."
+        return None
+
     @property
     def is_locked(self) -> bool:
         return self.status in (self.Status.SIGNED, self.Status.CANCELLED)
+
+    def pack_refusal(self) -> str | None:
+        """Why the pack cannot be reviewed as it stands, or None."""
+        if not self.pack_generated_at:
+            return "Generate the input pack first: the meeting reviews it."
+        if (self.pack_period_start, self.pack_period_end) != (self.period_start, self.period_end):
+            return "The period changed after the pack was generated: generate it again."
+        return None
+
+    def attendance_refusal(self) -> str | None:
+        if not any(p.has_role(RoleCode.TOP_MANAGEMENT) for p in self.attendees.all()):
+            return "No member of top management is among the attendees."
+        return None
 
     # What the chair signs: the meeting, the minutes, every input as commented and every
     # decision as taken. Later progress on the decisions is not part of it.
@@ -201,14 +229,23 @@ class ReviewInput(Record):
         return super().edit_refusal()
 
     def edit_refusal_for(self, person):
+        lock_review(self.review_id)  # not commented while the minutes are being signed
         if person.has_perm("reviews.change_managementreview"):
             return None
         return "Only management and the quality team comment on the review's inputs."
+
+    def attach_refusal(self):
+        return self.edit_refusal()
+
+    def archive_refusal(self):
+        return f"{self.reference} is part of {self.review.reference}'s pack: it is not archived."
 
     def signing_refusal(self) -> str | None:
         """What stops the chair signing, for this input."""
         if not self.comment.strip():
             return f"“{self.title}” has no comment from management."
+        if self.status != self.Status.COMMENTED:
+            return f"“{self.title}” changed when the pack was generated again: confirm the comment."
         if self.data_missing and not self.missing_acknowledged:
             return f"“{self.title}” has missing data that management has not acknowledged."
         return None
@@ -249,8 +286,33 @@ class ReviewDecision(Record):
             errors["owner"] = "Name who carries the decision out."
         if not self.due_date:
             errors["due_date"] = "Give the date it is due."
+        if self.review_id:
+            errors.update(self.review_errors())
         if errors:
             raise ValidationError(errors)
+
+    def review_errors(self) -> dict:
+        """A decision is taken at a held meeting, and stays with the review that took it."""
+        if self.pk is None:
+            review = ManagementReview.objects.get(pk=self.review_id)
+            if review.status != ManagementReview.Status.HELD:
+                return {
+                    "review": f"{review.reference} is {review.get_status_display().lower()}: "
+                    "decisions are recorded once the meeting is held and until the minutes "
+                    "are signed."
+                }
+        elif type(self).objects.filter(pk=self.pk).exclude(review=self.review_id).exists():
+            return {"review": "A decision stays with the review that took it."}
+        return {}
+
+    def edit_refusal_for(self, person):
+        lock_review(self.review_id)  # not changed while the minutes are being signed
+        return None
+
+    def archive_refusal(self):
+        if self.review.status == ManagementReview.Status.SIGNED:
+            return f"{self.reference} is part of {self.review.reference}'s signed minutes."
+        return None
 
     def edit_refusal(self):
         if self.status != self.Status.OPEN:

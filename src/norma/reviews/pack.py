@@ -62,13 +62,22 @@ def store(review, built: dict) -> list[str]:
         review = ManagementReview.objects.select_for_update().get(pk=review.pk)
         if review.is_locked:
             raise ValueError(f"{review.reference} is locked: its pack is kept as signed.")
-        existing = {i.topic: i for i in review.inputs.all()}
+        existing = {i.topic: i for i in review.inputs.select_for_update()}
         for position, (topic, section) in enumerate(built.items(), start=1):
             store_input(review, existing.get(topic), topic, position, section)
         before = snapshot(review)
         review.pack_generated_at = timezone.now()
+        review.pack_period_start, review.pack_period_end = review.period_start, review.period_end
         review.version += 1
-        review.save(update_fields=["pack_generated_at", "version", "updated_at"])
+        review.save(
+            update_fields=[
+                "pack_generated_at",
+                "pack_period_start",
+                "pack_period_end",
+                "version",
+                "updated_at",
+            ]
+        )
         missing = [Topic(t).label for t, s in built.items() if s.missing]
         record_change(
             review, "generate-pack", before=before, after={**snapshot(review), "missing": missing}
@@ -81,7 +90,11 @@ def plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+GENERATED = ["title", "position", "summary", "figures", "details", "chart", "data_missing"]
+
+
 def store_input(review, item, topic, position, section):
+    """Write what the data says; a comment written on different figures must be confirmed."""
     before = snapshot(item) if item else None
     if item is None:
         item = ReviewInput(review=review, topic=topic, owner=review.chair)
@@ -95,8 +108,14 @@ def store_input(review, item, topic, position, section):
     item.details = [[text, reference] for text, reference in section.details]
     item.chart = str(section.chart)
     item.data_missing = section.missing
-    item.full_clean()
-    item.save()
-    record_change(
-        item, "generate" if before is None else "regenerate", before=before, after=snapshot(item)
-    )
+    if before and [before.get(n) for n in ("summary", "figures")] != [item.summary, item.figures]:
+        item.status = ReviewInput.Status.TO_REVIEW
+    if not item.data_missing:
+        item.missing_acknowledged = False
+    if before is None:
+        item.save()
+    else:  # the comment is the person's: never written back from what was read before
+        fields = [*GENERATED, "status", "missing_acknowledged", "version", "updated_at"]
+        item.save(update_fields=fields)
+    code = "generate" if before is None else "regenerate"
+    record_change(item, code, before=before, after=snapshot(item))

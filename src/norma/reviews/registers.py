@@ -107,7 +107,10 @@ class ReviewInputRegister(Register):
 
     @classmethod
     def detail_context(cls, obj, person) -> dict:
-        return {"chart_markup": mark_safe(obj.chart)}  # noqa: S308  built by reports.charts
+        return {
+            "chart_markup": mark_safe(obj.chart),  # noqa: S308  built by reports.charts
+            "sees_every_site": person.scope.unlimited,
+        }
 
 
 @registry.register

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from norma.reports import charts
@@ -47,6 +48,19 @@ class Period:
             first = (first + datetime.timedelta(days=32)).replace(day=1)
         return months
 
+    def counted_per_month(self, rows, field: str) -> list[tuple[str, int]]:
+        """Rows per month of a date-time field, counted by the database in local time."""
+        counted = (
+            rows.annotate(month=TruncMonth(field))
+            .values("month")
+            .annotate(n=Count("id"))
+            .values_list("month", "n")
+        )
+        counts = Counter()
+        for month, n in counted:
+            counts[month.date() if isinstance(month, datetime.datetime) else month] += n
+        return [(month.strftime("%b %y"), counts.get(month, 0)) for month in self.months()]
+
     def per_month(self, days) -> list[tuple[str, int]]:
         counts = Counter(day.replace(day=1) for day in days)
         return [(month.strftime("%b %y"), counts.get(month, 0)) for month in self.months()]
@@ -81,9 +95,8 @@ def previous_actions(review, period: Period) -> Section:
     )
     if not earlier.exists():
         return Section(
-            "No earlier management review has recorded decisions: there are no previous "
-            "actions to follow up.",
-            missing=True,
+            "No earlier management review recorded decisions: there is nothing to follow up "
+            "yet. This is expected of a first review."
         )
     followed = earlier.filter(Q(status=S.OPEN) | Q(completed_on__gte=period.start))
     today = timezone.localdate()
@@ -145,7 +158,7 @@ def context_changes(review, period: Period) -> Section:
     changes = PlannedChange.objects.live()
     figures = [
         ("New issues", new_issues.count()),
-        ("Issues no longer relevant", retired.count()),
+        ("Issues retired (changed in the period)", retired.count()),
         ("New interested parties", parties.filter(period.moments("created_at")).count()),
         ("New requirements", requirements.filter(period.moments("created_at")).count()),
         (
@@ -161,7 +174,7 @@ def context_changes(review, period: Period) -> Section:
     summary = (
         f"{plural(figures[0][1], 'new issue')} and "
         f"{plural(figures[2][1], 'new interested party', 'new interested parties')} "
-        f"were recorded; {figures[1][1]:,} no longer relevant. {figures[4][1]:,} of the parties' "
+        f"were recorded and {figures[1][1]:,} retired. {figures[4][1]:,} of the parties' "
         f"requirements {'is' if figures[4][1] == 1 else 'are'} not addressed yet, and "
         f"{plural(figures[6][1], 'planned change')} {'is' if figures[6][1] == 1 else 'are'} open."
     )
@@ -199,12 +212,12 @@ def customer_feedback(review, period: Period) -> Section:
         f"{plural(total, 'complaint')} ({justified:,} justified) and "
         f"{plural(compliments, 'compliment')}."
     )
-    if scores["n"]:
-        figures += [("Satisfaction (CSAT %)", round(scores["csat"] or 0, 1))]
-        figures += [("Net promoter score", round(scores["nps"] or 0, 1))]
+    if scores["n"]:  # surveys without a score (no answers to that question) are left out
+        figures += [("Satisfaction (CSAT %)", _score(scores["csat"]))]
+        figures += [("Net promoter score", _score(scores["nps"]))]
         summary += (
-            f" {plural(scores['n'], 'survey')}: satisfaction {figures[-2][1]} %, "
-            f"NPS {figures[-1][1]}."
+            f" {plural(scores['n'], 'survey')} (averaged): satisfaction "
+            f"{_with_unit(figures[-2][1], ' %')}, NPS {figures[-1][1]}."
         )
     else:
         summary += " No satisfaction survey covers the period."
@@ -214,6 +227,14 @@ def customer_feedback(review, period: Period) -> Section:
     )
     details = named(complaints.filter(justified=True).order_by("-received_on"))
     return Section(summary, figures, chart, details)
+
+
+def _score(value) -> float | str:
+    return "not asked" if value is None else round(float(value), 1)
+
+
+def _with_unit(value, unit: str) -> str:
+    return f"{value}{unit}" if isinstance(value, float) else str(value)
 
 
 def standings(rows, standing) -> Counter:
@@ -250,7 +271,7 @@ def objectives_met(review, period: Period) -> Section:
     active = sum(counts.values())
     figures = [
         ("Objectives", len(rows)),
-        ("Achieved", achieved),
+        ("Achieved (to date)", achieved),
         ("On track", counts.get("on_track", 0)),
         ("At risk", counts.get("at_risk", 0)),
         ("Off track", counts.get("off_track", 0)),
@@ -313,7 +334,11 @@ def process_performance(review, period: Period) -> Section:
     if not kpis:
         return Section("No KPIs measure the processes (9.1.1, 4.4.1 c).", missing=True)
     counts = standings(kpis, lambda k: k.standing(k.latest_value))
-    outputs = Nonconformity.objects.live().filter(period.days("detected_on"), kind="output")
+    outputs = (
+        Nonconformity.objects.live()
+        .filter(period.days("detected_on"), kind="output")
+        .exclude(status="cancelled")
+    )
     nonconforming = outputs.count()
     figures = [
         ("KPIs", len(kpis)),
@@ -329,7 +354,7 @@ def process_performance(review, period: Period) -> Section:
         f"track and {counts.get('not_measured', 0):,} not measured. "
         f"{plural(nonconforming, 'nonconforming output')} recorded."
     )
-    off = Counter(k.process.title for k in kpis if k.standing(k.latest_value) == "off_track")
+    off = Counter(_process(k) for k in kpis if k.standing(k.latest_value) == "off_track")
     chart = standing_chart(counts, "KPIs at the end of the period")
     if off:
         chart += charts.bar_chart(off.most_common(LISTED), title="KPIs off track by process")
@@ -337,13 +362,17 @@ def process_performance(review, period: Period) -> Section:
     details = named(
         behind,
         lambda k: (
-            f"{k.title} ({k.process.title}): target {k.target:g} {k.unit}, "
+            f"{k.title} ({_process(k)}): target {k.target:g} {k.unit}, "
             f"latest {_value(k.latest_value, k.unit)}"
         ),
     )
     return Section(
         summary, figures, chart, details, missing=counts.get("not_measured") == len(kpis)
     )
+
+
+def _process(kpi) -> str:
+    return kpi.process.title if kpi.process_id else "no process"
 
 
 def nonconformities(review, period: Period) -> Section:

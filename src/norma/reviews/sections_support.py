@@ -51,10 +51,7 @@ def monitoring(review, period: Period) -> Section:
         "calibration."
     )
     chart = charts.column_chart(
-        period.per_month(
-            moment.date() for moment in measured.values_list("measured_at", flat=True).iterator()
-        ),
-        title="Measurements recorded per month",
+        period.counted_per_month(measured, "measured_at"), title="Measurements recorded per month"
     )
     details = named(
         Calibration.objects.live()
@@ -226,11 +223,12 @@ def risks(review, period: Period) -> Section:
         return Section("No risks or opportunities are recorded (6.1).", missing=True)
     open_risks = registered.filter(status="open")
     kinds = Counter(open_risks.values_list("kind", flat=True))
-    lowered = open_risks.filter(residual_score__isnull=False).aggregate(
+    lowered = open_risks.filter(kind="risk", residual_score__isnull=False).aggregate(
         n=Count("id"), before=Avg("score"), after=Avg("residual_score")
     )
     actions = RiskAction.objects.live()
-    results = Counter(actions.filter(period.days("completed_on")).values_list("status", flat=True))
+    completed = actions.filter(period.days("completed_on"), status="done")
+    results = Counter(completed.values_list("effectiveness", flat=True))
     late = actions.filter(status="open", due_date__lt=timezone.localdate()).count()
     overdue_reviews = open_risks.filter(due_date__lt=timezone.localdate()).count()
     figures = [
@@ -255,14 +253,14 @@ def risks(review, period: Period) -> Section:
     chart = charts.status_chart(
         [
             ("Effective", results.get("effective", 0), "ok"),
-            ("Not yet judged", results.get("done", 0), "neutral"),
+            ("Not yet judged", results.get("", 0), "neutral"),
             ("Not effective", results.get("not_effective", 0), "bad"),
             ("Overdue", late, "warn"),
         ],
         title="Actions on risks and opportunities",
     )
     details = named(
-        actions.filter(period.days("completed_on"), status="not_effective").select_related("risk"),
+        completed.filter(effectiveness="not_effective").select_related("risk"),
         lambda a: f"{a.title} (on {a.risk.reference})",
     )
     return Section(summary, figures, chart, details)
@@ -278,7 +276,10 @@ def improvement(review, period: Period) -> Section:
     done = ideas.filter(period.days("implemented_on")).count()
     waiting = ideas.filter(status="proposed").count()
     audit_ofis = (
-        Finding.objects.live().filter(period.days("audit__reported_on"), grade="ofi").count()
+        Finding.objects.live()
+        .filter(period.days("audit__reported_on"), grade="ofi")
+        .exclude(status="withdrawn")
+        .count()
     )
     if not (sum(sources.values()) or done):
         return Section(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from norma.core.actions import CreateRecord, UpdateRecord
 from norma.core.seeding import DEMO_PASSWORD
 from norma.documents.models import add_months
+from norma.jobs.models import Job
 from norma.jobs.runner import execute
 from norma.reviews import workflow
 from norma.reviews.models import ManagementReview, ReviewDecision
@@ -57,9 +58,8 @@ def seed_demo(org):
     last = plan(amira, helen, f"Management review {held.year}", held, start, held - timedelta(1))
     hold(helen, last, held, [helen, amira, person("Sofia Lima"), person("David Okafor")])
     for kind, title, description, owner, months, _ in DECISIONS:
-        CreateRecord(
+        workflow.RecordDecision(
             amira,
-            ReviewDecision,
             data={
                 "review": last,
                 "kind": kind,
@@ -108,7 +108,7 @@ def plan(amira, helen, title, day, start, end):
 def generate(actor, review):
     """The pack, built here rather than by the worker: the demo is ready when it loads."""
     review = workflow.GeneratePack(actor, review).execute()
-    execute(review.pack_job)
+    execute(Job.objects.get(pk=review.pack_job_id))
     review.refresh_from_db()
     return review
 

@@ -19,7 +19,7 @@ def review_context(review, person) -> dict:
         item.chart_markup = mark_safe(item.chart)  # noqa: S308  built and escaped by reports.charts
         item.refusal = item.signing_refusal()
     decisions = list(review.decisions.live().select_related("owner").order_by("pk"))
-    job = Job.objects.filter(pk=review.pack_job_id).first() if review.pack_job_id else None
+    job = pack_job(review)
     can_decide = person.has_perm("reviews.add_reviewdecision") and (
         review.status == review.Status.HELD
     )
@@ -30,6 +30,13 @@ def review_context(review, person) -> dict:
         "decision_kinds": ReviewDecision.Kind.choices,
         "pack_job": job,
         "pack_running": bool(job and not job.finished),
+        "pack_failed": job.summary.get("error", "")
+        if job and job.state == job.State.FAILED
+        else "",
+        "pack_refusal": review.pack_refusal() if review.pack_generated_at else "",
+        # The records named under each input come from every site: shown to those who read
+        # every site, counted for everyone.
+        "sees_every_site": person.scope.unlimited,
         "can_comment": person.has_perm("reviews.change_reviewinput") and not review.is_locked,
         "add_decision_url": (
             f"{reverse('reviews:reviewdecision_create')}?review={review.pk}" if can_decide else ""
@@ -38,6 +45,10 @@ def review_context(review, person) -> dict:
         "pdf_url": reverse("reviews:minutes_pdf", args=[review.reference]),
         "docx_url": reverse("reviews:minutes_docx", args=[review.reference]),
     }
+
+
+def pack_job(review) -> Job | None:
+    return Job.objects.filter(pk=review.pack_job_id).first() if review.pack_job_id else None
 
 
 def _review(request, reference):
@@ -51,7 +62,7 @@ def _review(request, reference):
 def pack_status(request, reference):
     """Polled while the pack is generated; once it is done the page reloads to show it."""
     review = _review(request, reference)
-    job = Job.objects.filter(pk=review.pack_job_id).first() if review.pack_job_id else None
+    job = pack_job(review)
     if job is None or job.finished:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"

@@ -5,24 +5,22 @@ a decision."""
 from django.utils import timezone
 
 from norma.core.actions import Action, ActionRefused, CreateRecord, NotPermitted, Transition
-from norma.core.models import RoleCode, SignatureMeaning
+from norma.core.models import SignatureMeaning
 from norma.core.signatures import add_signature, confirm_identity
 from norma.jobs.models import Job
 from norma.jobs.runner import start_job
 from norma.notifications.sending import notify
-from norma.reviews.models import ManagementReview, ReviewDecision, Topic
+from norma.reviews.models import ManagementReview, ReviewDecision, Topic, lock_review
 
 S = ManagementReview.Status
 OPEN_STATES = (S.PLANNED, S.HELD)
 
 
 def pack_running(review) -> bool:
-    return bool(
-        review.pack_job_id
-        and Job.objects.filter(
-            pk=review.pack_job_id, state__in=(Job.State.QUEUED, Job.State.RUNNING)
-        ).exists()
+    running = Job.objects.filter(
+        pk=review.pack_job_id, state__in=(Job.State.QUEUED, Job.State.RUNNING)
     )
+    return bool(review.pack_job_id and running.exists())
 
 
 class GeneratePack(Action):
@@ -43,13 +41,13 @@ class GeneratePack(Action):
             raise ActionRefused("The pack is being generated already: wait for it to finish.")
 
     def apply(self):
-        self.obj.pack_job = start_job(
+        self.obj.pack_job_id = start_job(
             self.actor,
             "review-pack",
             f"Input pack for {self.obj.reference}",
             "norma.reviews.pack.generate_pack",
             {"review_id": self.obj.pk},
-        )
+        ).pk
         return self.save(self.obj)
 
 
@@ -65,19 +63,22 @@ class HoldMeeting(Transition):
     optional_fields = ("minutes",)
 
     def check_step(self):
-        if not self.obj.pack_generated_at:
-            raise ActionRefused("Generate the input pack first: the meeting reviews it.")
+        if refusal := self.obj.pack_refusal():
+            raise ActionRefused(refusal)
 
     def apply(self):
         super().apply()
-        attendees = list(self.obj.attendees.all())
-        if not any(p.has_role(RoleCode.TOP_MANAGEMENT) for p in attendees):
-            raise ActionRefused(
-                "Top management must attend the review: name at least one of its members "
-                "among the attendees.",
-                {"attendees": ["No member of top management is among the attendees."]},
-            )
+        check_attendance(self.obj)
         return self.obj
+
+
+def check_attendance(review):
+    if refusal := review.attendance_refusal():
+        raise ActionRefused(
+            "Top management must attend the review: name at least one of its members among "
+            "the attendees.",
+            {"attendees": [refusal]},
+        )
 
 
 class SignMinutes(Transition):
@@ -97,6 +98,9 @@ class SignMinutes(Transition):
             raise NotPermitted("Only the chair signs the minutes.")
         if pack_running(self.obj):
             raise ActionRefused("The pack is being regenerated: sign once it has finished.")
+        if refusal := self.obj.pack_refusal():
+            raise ActionRefused(refusal)
+        check_attendance(self.obj)
         inputs = list(self.obj.inputs.all())
         if len(inputs) < len(Topic):
             raise ActionRefused("The input pack is incomplete: generate it again.")
@@ -157,21 +161,16 @@ REVIEW_ACTIONS = [GeneratePack, HoldMeeting, SignMinutes, CancelReview]
 
 
 class RecordDecision(CreateRecord):
-    """A decision is taken at the meeting: recorded while the minutes are being written."""
+    """A decision is taken at the meeting: recorded while the minutes are being written
+    (`ReviewDecision.clean` says when), never while the chair is signing."""
 
     def __init__(self, actor, model=ReviewDecision, **kwargs):
         super().__init__(actor, model, **kwargs)
 
     def check_rules(self):
         review = self.data.get("review")
-        if not isinstance(review, ManagementReview):
-            return
-        review = ManagementReview.objects.select_for_update().get(pk=review.pk)
-        if review.status != S.HELD:
-            raise ActionRefused(
-                f"{review.reference} is {review.get_status_display().lower()}: decisions are "
-                "recorded once the meeting is held and until the minutes are signed."
-            )
+        if isinstance(review, ManagementReview):
+            lock_review(review.pk)
 
 
 class DecisionStep(Transition):
