@@ -158,7 +158,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.EMPLOYEE: [
         *READ_ALL,
         "!core.view_changelogentry",
-        "!reviews.*",  # management review minutes are for management and the QMS team
+        # Management review minutes are for management and the QMS team; a decision someone
+        # owns is theirs to read.
+        "!reviews.view_managementreview",
+        "!reviews.view_reviewinput",
         *REPORTING_RIGHTS,
         *FEEDBACK_RIGHTS,
     ],
