@@ -127,7 +127,7 @@ class ReviewDecisionRegister(Register):
     filter_fields = ["status", "kind", "owner", "review"]
     search_fields = ["reference", "title", "description", "review__reference"]
     form_fields = ["review", "kind", "title", "description", "owner", "due_date", "site"]
-    detail_fields = ["review", "kind", "description", "outcome", "completed_on"]
+    detail_fields = ["review", "kind", "description", "due_date", "outcome", "completed_on"]
     select_related = ["owner", "site", "department", "review"]
     clause_refs = ["9.3.3"]
     actions = workflow.DECISION_ACTIONS
