@@ -139,3 +139,12 @@ class ReviewDecisionRegister(Register):
         )
     ]
     task_label = "Carry out a management review decision"
+
+    @classmethod
+    def queryset_for(cls, person):
+        # What management decided is part of the minutes: who may not read the minutes sees
+        # only the decisions given to them to carry out.
+        rows = super().queryset_for(person)
+        if person.has_perm("reviews.view_managementreview"):
+            return rows
+        return rows.filter(owner=person)

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from norma.core.templatetags.norma import number
 from norma.reports import charts
 
 LISTED = 10  # records named under an input; the registers hold the rest
@@ -296,14 +297,15 @@ def objectives_met(review, period: Period) -> Section:
     details = named(
         behind,
         lambda r: (
-            f"{r.title} (target {r.target:g} {r.unit}, latest {_value(r.latest_value, r.unit)})"
+            f"{r.title} (target {number(r.target)} {r.unit}, "
+            f"latest {_value(r.latest_value, r.unit)})"
         ),
     )
     return Section(summary, figures, chart, details)
 
 
 def _value(value, unit) -> str:
-    return "not measured" if value is None else f"{value:g} {unit}"
+    return "not measured" if value is None else f"{number(value)} {unit}"
 
 
 def latest_in_period(period: Period, kpi_field: str = "pk"):
@@ -362,7 +364,7 @@ def process_performance(review, period: Period) -> Section:
     details = named(
         behind,
         lambda k: (
-            f"{k.title} ({_process(k)}): target {k.target:g} {k.unit}, "
+            f"{k.title} ({_process(k)}): target {number(k.target)} {k.unit}, "
             f"latest {_value(k.latest_value, k.unit)}"
         ),
     )
