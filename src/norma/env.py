@@ -56,3 +56,12 @@ def secret_key(directory: Path) -> str:
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
+
+
+def env_int_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers, such as lead times in days: "90,60,30"."""
+    items = env_list(name, [str(n) for n in default])
+    try:
+        return tuple(int(item) for item in items)
+    except ValueError:
+        raise ValueError(f"{name} must list whole numbers separated by commas") from None

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from whitenoise.compress import Compressor
 
-from norma.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from norma.env import data_dir, env_bool, env_int, env_int_list, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "norma.operations",
     "norma.audits",
     "norma.reviews",
+    "norma.certification",
     "norma.jobs",
     "norma.notifications",
     "norma.webhooks",
@@ -240,6 +241,10 @@ NORMA_FINDING_ACKNOWLEDGE_DAYS = env_int("NORMA_FINDING_ACKNOWLEDGE_DAYS", 7)
 # Management review (9.3): the longest interval between reviews before readiness says one is
 # overdue.
 NORMA_REVIEW_INTERVAL_MONTHS = env_int("NORMA_REVIEW_INTERVAL_MONTHS", 12)
+
+# Certification: how many days ahead the quality manager is reminded of the registrar's next
+# audit and of the certificate's expiry.
+NORMA_CERTIFICATION_LEAD_DAYS = env_int_list("NORMA_CERTIFICATION_LEAD_DAYS", (90, 60, 30))
 
 # Improvement: days an open nonconformity may run past its due date before readiness
 # counts it against 10.2.

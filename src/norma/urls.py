@@ -38,6 +38,7 @@ urlpatterns = [
     path("operations/", include("norma.operations.urls")),
     path("audits/", include("norma.audits.urls")),
     path("reviews/", include("norma.reviews.urls")),
+    path("certification/", include("norma.certification.urls")),
     path("documents/", include("norma.documents.urls")),
     path("jobs/", include("norma.jobs.urls")),
     path("notifications/", include("norma.notifications.urls")),

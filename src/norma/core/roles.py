@@ -162,6 +162,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # owns is theirs to read.
         "!reviews.view_managementreview",
         "!reviews.view_reviewinput",
+        # The registrar's contract, costs and certificate cycle are the management's.
+        "!certification.*",
         *REPORTING_RIGHTS,
         *FEEDBACK_RIGHTS,
     ],
@@ -176,6 +178,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "operations.view_*",
         "audits.view_*",
         "reviews.view_*",
+        "certification.view_certificationcycle",
+        "certification.view_externalaudit",
     ],
 }
 

@@ -420,3 +420,66 @@ def column_chart(items: Sequence, *, title, desc="", unit="", width=640, height=
         ]
     desc = desc or "; ".join(f"{label}: {_fmt(value)}{unit}" for label, value, _ in rows)
     return _svg("columns", width, height, title, desc, _join(parts), (title, rows, unit))
+
+
+def timeline(
+    milestones: Sequence[tuple], *, today, title, desc="", width=820, height=150
+) -> SafeString:
+    """Dated milestones on one line, a tick per year and a mark for today.
+
+    `milestones` are (label, date, tone); labels alternate above and below the line so
+    neighbours do not overlap."""
+    dated = sorted((m for m in milestones if m[1] is not None), key=lambda m: m[1])
+    if not dated:
+        return _svg("timeline", width, 40, title, desc or "No dates yet.", _join([]), (title,))
+    first = min(dated[0][1], today).replace(month=1, day=1)
+    last = max(dated[-1][1], today)
+    last = last.replace(year=last.year + 1, month=1, day=1)
+    left, right, axis = 16, width - 16, height / 2
+    span = (last - first).days
+
+    def x(day) -> float:
+        return left + (right - left) * (day - first).days / span
+
+    parts = [
+        format_html(
+            '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" '
+            'stroke-width="2"/>',
+            _fmt(left),
+            _fmt(axis),
+            _fmt(right),
+            _fmt(axis),
+            MUTED,
+        )
+    ]
+    for year in range(first.year, last.year + 1):
+        tick = x(first.replace(year=year))
+        parts.append(_text(tick, axis + 4 + 12, str(year), anchor="middle", size=10, fill=MUTED))
+    now = x(today)
+    parts.append(
+        format_html(
+            '<line class="chart-today" x1="{x}" y1="8" x2="{x}" y2="{y}" stroke="{c}" '
+            'stroke-dasharray="3 3"/>',
+            x=_fmt(now),
+            y=_fmt(height - 8),
+            c=INK,
+        )
+    )
+    parts.append(_text(now + 3, 16, "today", size=10, fill=INK))
+    for index, (label, day, tone) in enumerate(dated):
+        at = x(day)
+        above = index % 2 == 0
+        parts.append(
+            format_html(
+                '<circle class="chart-mark" cx="{}" cy="{}" r="5" fill="{}"/>',
+                _fmt(at),
+                _fmt(axis),
+                _tone(tone),
+            )
+        )
+        row = (index // 2) % 2 * 14
+        y = axis - 12 - row if above else axis + 30 + row
+        anchor = "start" if at < width / 2 else "end"
+        parts.append(_text(at, y, f"{_short(label)} {day:%Y-%m-%d}", anchor=anchor, size=10))
+    key = (title, tuple((str(m[0]), m[1].isoformat(), m[2]) for m in dated), today.isoformat())
+    return _svg("timeline", width, height, title, desc, _join(parts), key)

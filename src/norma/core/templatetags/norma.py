@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django import template
 from django.urls import reverse
@@ -55,6 +56,8 @@ def number(value):
     """A decimal as people write it: 95, 92.9, 0.0125 (no trailing zeros, no exponent)."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, Fraction):  # the certification rules count days exactly
+        value = Decimal(value.numerator) / Decimal(value.denominator)
     text = format(Decimal(value).normalize(), "f")
     return text
 

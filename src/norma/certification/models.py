@@ -1,0 +1,283 @@
+"""Certification with a registrar: the certification bodies, the three-year certification
+cycles with their certificates, and the external audits held in them (ISO/IEC 17021-1)."""
+
+import datetime
+from functools import cache
+from importlib import resources
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from norma.certification import rules
+from norma.core.models import Record
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+@cache
+def accreditation_bodies() -> dict:
+    """The reference list of accreditation bodies known to sign the IAF MLA (data file)."""
+    text = resources.files("norma.certification").joinpath("data/accreditation_bodies.yaml")
+    return yaml.safe_load(text.read_text(encoding="utf-8"))
+
+
+def known_accreditation_body(name: str) -> dict | None:
+    wanted = name.strip().casefold()
+    for body in accreditation_bodies()["bodies"]:
+        if wanted in (body["acronym"].casefold(), body["name"].casefold()):
+            return body
+    return None
+
+
+class CertificationBody(Record):
+    """A registrar: the certification body that audits and certifies the QMS."""
+
+    reference_prefix = "CB"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        FORMER = "former", "No longer used"
+
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    accreditation_body = models.CharField(
+        max_length=120,
+        help_text="Who accredits the registrar, by acronym or name (UKAS, DAkkS, ANAB…).",
+    )
+    accreditation_number = models.CharField(max_length=60, blank=True)
+    accreditation_scope = models.TextField(
+        blank=True, help_text="The sectors (IAF codes) the accreditation covers."
+    )
+    accreditation_expiry = models.DateField(null=True, blank=True)
+    contacts = models.TextField(blank=True, help_text="Names, emails and phone numbers.")
+    major_response_days = models.PositiveSmallIntegerField(
+        "days to answer a major nonconformity",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="The registrar's deadline for the correction and corrective action.",
+    )
+    minor_response_days = models.PositiveSmallIntegerField(
+        "days to answer a minor nonconformity",
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+
+    class Meta(Record.Meta):
+        verbose_name = "certification body"
+        verbose_name_plural = "certification bodies"
+        ordering = ["title"]
+
+    def accreditation_warnings(self, today: datetime.date | None = None) -> list[str]:
+        """What a registrar's accreditation should make the quality manager check."""
+        today = today or timezone.localdate()
+        warnings = []
+        if self.accreditation_body and not known_accreditation_body(self.accreditation_body):
+            warnings.append(
+                f"“{self.accreditation_body}” is not on Norma's list of accreditation bodies "
+                "that sign the IAF multilateral recognition arrangement: a certificate under it "
+                "may not be recognised. " + accreditation_bodies()["verify_note"]
+            )
+        if self.accreditation_expiry and self.accreditation_expiry < today:
+            warnings.append(
+                f"The accreditation expired on {self.accreditation_expiry:%-d %B %Y}: ask the "
+                "registrar for its renewed accreditation certificate."
+            )
+        return warnings
+
+
+class CertificationCycle(Record):
+    """One three-year certificate: from the initial (or recertification) audit through the
+    decision, two surveillance audits and the recertification before expiry."""
+
+    reference_prefix = "CC"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Working towards the decision"
+        CERTIFIED = "certified", "Certificate issued"
+        CLOSED = "closed", "Closed (renewed, withdrawn or given up)"
+
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    certification_body = models.ForeignKey(
+        CertificationBody, on_delete=models.PROTECT, related_name="cycles"
+    )
+    previous_cycle = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_cycle",
+        help_text="The cycle this one renews; its expiry then runs on from the old one.",
+    )
+    standard = models.CharField(max_length=60, default="ISO 9001:2015")
+    scope = models.TextField(help_text="The scope statement as the certificate will print it.")
+    sites = models.ManyToManyField(
+        "core.Site",
+        blank=True,
+        related_name="+",
+        help_text="Every site in the scope, the central function's included.",
+    )
+    personnel = models.PositiveIntegerField(
+        "effective number of personnel",
+        validators=[MinValueValidator(1)],
+        help_text="Everyone working in the scope, every shift, with contractors (IAF MD 5).",
+    )
+    reduction_pct = models.DecimalField(
+        "documented reductions (%)", max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
+    increase_pct = models.DecimalField(
+        "documented increases (%)", max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
+    day_rate = models.DecimalField(
+        "registrar's day rate", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    stage_1_date = models.DateField("stage 1", null=True, blank=True)
+    stage_2_date = models.DateField("stage 2 (last day)", null=True, blank=True)
+    decision_date = models.DateField("certification decision", null=True, blank=True)
+    certificate_number = models.CharField(max_length=60, blank=True)
+    issue_date = models.DateField("certificate issued", null=True, blank=True)
+    expiry_date = models.DateField(
+        "certificate expires",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Left blank, it is set from the decision: the day before, three years on.",
+    )
+
+    class Meta(Record.Meta):
+        verbose_name = "certification cycle"
+        ordering = ["-decision_date", "-id"]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.stage_1_date and self.stage_2_date and self.stage_2_date < self.stage_1_date:
+            errors["stage_2_date"] = "Stage 2 comes after stage 1."
+        if self.decision_date:
+            if self.stage_2_date and self.decision_date < self.stage_2_date:
+                errors["decision_date"] = "The decision follows the last day of stage 2."
+            if self.decision_date > timezone.localdate():
+                errors["decision_date"] = "A certification decision is recorded once taken."
+            if not self.expiry_date:
+                self.expiry_date = self.default_expiry()
+        if self.expiry_date and self.decision_date and self.expiry_date <= self.decision_date:
+            errors["expiry_date"] = "The certificate expires after the decision."
+        if self.issue_date and self.decision_date and self.issue_date < self.decision_date:
+            errors["issue_date"] = "A certificate is issued on or after the decision."
+        if self.previous_cycle_id and self.previous_cycle_id == self.pk:
+            errors["previous_cycle"] = "A cycle cannot renew itself."
+        if errors:
+            raise ValidationError(errors)
+
+    def default_expiry(self) -> datetime.date:
+        previous = self.previous_cycle
+        if previous and previous.expiry_date and self.decision_date <= previous.expiry_date:
+            return rules.next_cycle_expiry(previous.expiry_date)
+        return rules.cycle_dates(self.decision_date).expiry
+
+    def save(self, *args, **kwargs):
+        # The due date is the latest day of the next audit or decision the cycle waits for,
+        # kept with the record so reminders and task lists look ahead to it.
+        self.due_date = self.next_audit_due()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
+        super().save(*args, **kwargs)
+
+    # -- the schedule ------------------------------------------------------------------
+    def surveillance_days(self) -> list[datetime.date]:
+        """Last days of the surveillance audits held (prefetched on lists)."""
+        if self.pk is None:
+            return []
+        return [
+            audit.end_date
+            for audit in self.external_audits.all()
+            if audit.kind == ExternalAudit.Kind.SURVEILLANCE
+            and audit.status == ExternalAudit.Status.HELD
+        ]
+
+    def next_audit_due(self) -> datetime.date | None:
+        if self.status != self.Status.CERTIFIED or not self.decision_date:
+            return None
+        expiry = self.expiry_date or self.default_expiry()
+        return rules.next_audit_due(self.decision_date, expiry, self.surveillance_days())
+
+    @property
+    def dates(self) -> rules.CycleDates | None:
+        return rules.cycle_dates(self.decision_date) if self.decision_date else None
+
+    def standing_on(self, today: datetime.date) -> rules.Standing:
+        if self.status == self.Status.CLOSED:
+            return rules.Standing("closed", "Closed")
+        if self.status != self.Status.CERTIFIED:
+            return rules.Standing("planned", "Working towards certification")
+        return rules.standing(self.decision_date, self.expiry_date, self.surveillance_days(), today)
+
+    @property
+    def standing(self) -> rules.Standing:
+        return self.standing_on(timezone.localdate())
+
+    @property
+    def audit_time(self) -> rules.AuditTime:
+        return rules.audit_time(self.personnel, self.reduction_pct, self.increase_pct)
+
+
+class ExternalAudit(Record):
+    """An audit by the registrar within a certification cycle."""
+
+    reference_prefix = "EA"
+
+    class Kind(models.TextChoices):
+        STAGE_1 = "stage_1", "Stage 1"
+        STAGE_2 = "stage_2", "Stage 2"
+        SURVEILLANCE = "surveillance", "Surveillance"
+        RECERTIFICATION = "recertification", "Recertification"
+        SPECIAL = "special", "Special or short-notice"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        HELD = "held", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    cycle = models.ForeignKey(
+        CertificationCycle, on_delete=models.PROTECT, related_name="external_audits"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField("last day")
+    auditors = models.TextField(
+        "registrar's auditors", blank=True, help_text="The audit team named by the registrar."
+    )
+    audit_days = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, help_text="As the plan states."
+    )
+    summary = models.TextField(
+        blank=True, help_text="The registrar's conclusion; attach the report file."
+    )
+
+    class Meta(Record.Meta):
+        verbose_name = "external audit"
+        ordering = ["-start_date", "-id"]
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The last day is on or after the first."})
+        if (
+            self.status == self.Status.HELD
+            and self.end_date
+            and self.end_date > timezone.localdate()
+        ):
+            raise ValidationError({"status": "An audit is held once its last day has passed."})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cycle = CertificationCycle.objects.get(pk=self.cycle_id)
+        cycle.save(update_fields=["due_date"])  # the next audit due moves with those held

@@ -1,0 +1,184 @@
+"""The certification registers: the registrars, the certificate cycles and the registrar's
+audits."""
+
+from django.conf import settings
+
+from norma.certification import workflow
+from norma.certification.models import CertificationBody, CertificationCycle, ExternalAudit
+from norma.core.models import RoleCode
+from norma.core.registers import Register, Reminder, registry
+
+NAV = "Certification"
+
+
+@registry.register
+class CertificationBodyRegister(Register):
+    """The registrars the organisation works with, and who accredits them."""
+
+    model = CertificationBody
+    nav_group = NAV
+    description = (
+        "Certification bodies: their accreditation (checked against the accreditation bodies "
+        "that sign the IAF MLA), contacts and the days they give to answer a nonconformity."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "accreditation_body",
+        "accreditation_number",
+        "accreditation_expiry",
+        "status",
+    ]
+    filter_fields = ["status"]
+    search_fields = ["reference", "title", "accreditation_body", "accreditation_number"]
+    form_fields = [
+        "title",
+        "accreditation_body",
+        "accreditation_number",
+        "accreditation_scope",
+        "accreditation_expiry",
+        "contacts",
+        "major_response_days",
+        "minor_response_days",
+        "status",
+        "owner",
+    ]
+    detail_fields = [
+        "accreditation_body",
+        "accreditation_number",
+        "accreditation_scope",
+        "accreditation_expiry",
+        "contacts",
+        "major_response_days",
+        "minor_response_days",
+    ]
+    clause_refs = ["8.4"]
+    detail_template = "certification/body_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        return {"accreditation_warnings": obj.accreditation_warnings()}
+
+
+@registry.register
+class CertificationCycleRegister(Register):
+    """The certificate's three-year cycle, its computed schedule and where it stands."""
+
+    model = CertificationCycle
+    nav_group = NAV
+    description = (
+        "Certification cycles: the certificate, its dates and the audits the registrar must "
+        "hold before expiry, with the audit time and cost the cycle needs."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "certification_body",
+        "decision_date",
+        "expiry_date",
+        "due_date",
+        "standing",
+    ]
+    filter_fields = ["status", "certification_body"]
+    search_fields = ["reference", "title", "certificate_number", "scope"]
+    form_fields = [
+        "title",
+        "certification_body",
+        "previous_cycle",
+        "standard",
+        "scope",
+        "sites",
+        "personnel",
+        "reduction_pct",
+        "increase_pct",
+        "day_rate",
+        "stage_1_date",
+        "stage_2_date",
+        "owner",
+    ]
+    detail_fields = [
+        "certification_body",
+        "standard",
+        "scope",
+        "sites",
+        "personnel",
+        "stage_1_date",
+        "stage_2_date",
+        "decision_date",
+        "certificate_number",
+        "issue_date",
+        "expiry_date",
+        "previous_cycle",
+    ]
+    select_related = ["owner", "site", "department", "certification_body"]
+    clause_refs = ["4.3"]
+    actions = workflow.CYCLE_ACTIONS
+    detail_template = "certification/cycle_detail.html"
+    task_label = "Have the registrar's next audit held"
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=settings.NORMA_CERTIFICATION_LEAD_DAYS,
+            to_roles=(RoleCode.QUALITY_MANAGER,),
+            label="registrar's audit due",
+            skip_statuses=(CertificationCycle.Status.CLOSED,),
+        ),
+        Reminder(
+            date_field="expiry_date",
+            lead_days=settings.NORMA_CERTIFICATION_LEAD_DAYS,
+            to_roles=(RoleCode.QUALITY_MANAGER, RoleCode.TOP_MANAGEMENT),
+            label="certificate expires",
+            skip_statuses=(CertificationCycle.Status.CLOSED,),
+        ),
+    ]
+
+    @classmethod
+    def queryset_for(cls, person):
+        # The standing column reads the surveillance audits held: one query for the page.
+        return super().queryset_for(person).prefetch_related("external_audits")
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.certification.views import cycle_context
+
+        return cycle_context(obj, person)
+
+
+@registry.register
+class ExternalAuditRegister(Register):
+    """The registrar's audits: stage 1 and 2, surveillance, recertification and special."""
+
+    model = ExternalAudit
+    nav_group = NAV
+    description = (
+        "Audits by the registrar in each certification cycle, with the audit team, the days "
+        "and the report (attach the file)."
+    )
+    list_columns = ["reference", "title", "cycle", "kind", "start_date", "end_date", "status"]
+    filter_fields = ["status", "kind", "cycle"]
+    search_fields = ["reference", "title", "auditors", "summary", "cycle__reference"]
+    form_fields = [
+        "title",
+        "cycle",
+        "kind",
+        "start_date",
+        "end_date",
+        "auditors",
+        "audit_days",
+        "summary",
+        "owner",
+        "site",
+    ]
+    detail_fields = ["cycle", "kind", "start_date", "end_date", "auditors", "audit_days", "summary"]
+    select_related = ["owner", "site", "department", "cycle"]
+    clause_refs = ["9.2"]
+    actions = workflow.AUDIT_ACTIONS
+    reminders = [
+        Reminder(
+            date_field="start_date",
+            lead_days=(30, 7),
+            to_roles=(RoleCode.QUALITY_MANAGER,),
+            label="registrar's audit",
+            skip_statuses=(ExternalAudit.Status.HELD, ExternalAudit.Status.CANCELLED),
+        )
+    ]

@@ -1,0 +1,123 @@
+"""The certification cycle's page: where it stands, its schedule as a timeline, the audit time
+and cost, and the registrar's audits."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from norma.certification import rules
+from norma.certification.models import CertificationCycle, ExternalAudit
+from norma.certification.registers import ExternalAuditRegister
+from norma.reports import charts
+
+TONE = {"done": "ok", "due": "brand", "overdue": "bad", "window": "warn"}
+
+
+@dataclass(frozen=True)
+class Milestone:
+    label: str
+    day: datetime.date | None
+    state: str  # done, due, overdue, window
+
+    @property
+    def tone(self) -> str:
+        return TONE[self.state]
+
+
+def _step(label: str, held: datetime.date | None, due: datetime.date | None, today) -> Milestone:
+    if held:
+        return Milestone(label, held, "done")
+    return Milestone(f"{label} due by", due, "overdue" if due and today > due else "due")
+
+
+def milestones(cycle: CertificationCycle, audits: list, today: datetime.date) -> list[Milestone]:
+    """The cycle's schedule: what was held, and the latest day of what is still to come."""
+    held = {kind: [] for kind in ExternalAudit.Kind.values}
+    for audit in audits:
+        if audit.status == ExternalAudit.Status.HELD:
+            held[audit.kind].append(audit.end_date)
+    steps = []
+    if cycle.previous_cycle_id is None:
+        for kind, label, planned in (
+            ("stage_1", "Stage 1", cycle.stage_1_date),
+            ("stage_2", "Stage 2", cycle.stage_2_date),
+        ):
+            day = min(held[kind], default=None)
+            done = day or cycle.decision_date
+            steps.append(Milestone(label, day or planned, "done" if done else "due"))
+    else:
+        day = min(held["recertification"], default=None)
+        steps.append(Milestone("Recertification audit", day, "done" if day else "due"))
+    if cycle.decision_date is None:
+        return steps
+    dates = rules.cycle_dates(cycle.decision_date)
+    expiry = cycle.expiry_date or dates.expiry
+    surveillances = sorted(held["surveillance"])
+    second_due = datetime.date(
+        (surveillances[0] if surveillances else dates.surveillance_1_due).year + 1, 12, 31
+    )
+    steps += [
+        Milestone("Certification decision", cycle.decision_date, "done"),
+        _step(
+            "Surveillance 1",
+            surveillances[0] if surveillances else None,
+            dates.surveillance_1_due,
+            today,
+        ),
+    ]
+    if second_due.year < expiry.year:
+        steps.append(
+            _step(
+                "Surveillance 2",
+                surveillances[1] if len(surveillances) > 1 else None,
+                second_due,
+                today,
+            )
+        )
+    renewed = getattr(cycle, "next_cycle", None)
+    decided = renewed.decision_date if renewed else None
+    steps += [
+        _step("Recertification decision", decided, expiry, today),
+        Milestone("Certificate expires", expiry, "window" if today > expiry else "due"),
+        Milestone(
+            "Restorable until",
+            rules.add_months(expiry, rules.RESTORATION_MONTHS),
+            "window",
+        ),
+    ]
+    return steps
+
+
+def cycle_context(cycle: CertificationCycle, person) -> dict:
+    today = timezone.localdate()
+    audits = list(
+        ExternalAuditRegister.queryset_for(person).filter(cycle=cycle).order_by("start_date")
+    )
+    steps = milestones(cycle, audits, today)
+    time = cycle.audit_time
+    warnings = [*time.warnings, *cycle.certification_body.accreditation_warnings(today)]
+    if cycle.decision_date:
+        warnings += rules.cycle_dates(cycle.decision_date).warnings
+    budget = rules.cycle_budget(time, cycle.day_rate) if cycle.day_rate else None
+    return {
+        "standing": cycle.standing_on(today),
+        "milestones": steps,
+        "timeline": charts.timeline(
+            [(m.label, m.day, m.tone) for m in steps],
+            today=today,
+            title=f"Schedule of {cycle.reference}",
+            desc="; ".join(f"{m.label} {m.day:%Y-%m-%d}" for m in steps if m.day),
+        ),
+        "audit_time": time,
+        "sample": _sample(cycle),
+        "budget": budget,
+        "external_audits": audits,
+        "warnings": warnings,
+    }
+
+
+def _sample(cycle) -> dict | None:
+    """IAF MD 1 sample sizes for the sites besides the central function, when eligible."""
+    others = len(cycle.sites.all()) - 1
+    return rules.site_sample(others) if others > 1 else None

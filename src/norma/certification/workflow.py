@@ -1,0 +1,69 @@
+"""The steps of a certification cycle and of an external audit: the registrar's decision
+issues the certificate, a cycle closes when renewed or given up; an audit is held or
+cancelled."""
+
+from django.utils import timezone
+
+from norma.certification.models import CertificationCycle, ExternalAudit
+from norma.core.actions import ActionRefused, Transition
+
+C = CertificationCycle.Status
+A = ExternalAudit.Status
+
+
+class RecordCertificationDecision(Transition):
+    """The registrar decided to certify: the certificate's number and dates start the cycle."""
+
+    code = "record-decision"
+    label = "Record the certification decision"
+    permission = "certification.change_certificationcycle"
+    sources = (C.PLANNED,)
+    target = C.CERTIFIED
+    fields = ("decision_date", "certificate_number")
+    optional_fields = ("issue_date", "expiry_date")
+
+    def check_step(self):
+        audits = self.obj.external_audits.filter(status=A.HELD)
+        if self.obj.previous_cycle_id is None and not audits.filter(kind="stage_2").exists():
+            raise ActionRefused("Record the stage 2 audit as held before the decision.")
+
+
+class CloseCycle(Transition):
+    code = "close"
+    label = "Close the cycle"
+    permission = "certification.change_certificationcycle"
+    reason_required = True
+    sources = (C.PLANNED, C.CERTIFIED)
+    target = C.CLOSED
+
+
+CYCLE_ACTIONS = [RecordCertificationDecision, CloseCycle]
+
+
+class HoldAudit(Transition):
+    """The registrar's audit took place; its report is attached to the record."""
+
+    code = "hold"
+    label = "Record the audit as held"
+    permission = "certification.change_externalaudit"
+    sources = (A.PLANNED,)
+    target = A.HELD
+    optional_fields = ("summary",)
+
+    def check_step(self):
+        if self.obj.end_date > timezone.localdate():
+            raise ActionRefused(
+                f"The audit runs until {self.obj.end_date:%-d %B %Y}: record it as held after."
+            )
+
+
+class CancelAudit(Transition):
+    code = "cancel"
+    label = "Cancel the audit"
+    permission = "certification.change_externalaudit"
+    reason_required = True
+    sources = (A.PLANNED,)
+    target = A.CANCELLED
+
+
+AUDIT_ACTIONS = [HoldAudit, CancelAudit]
