@@ -281,3 +281,101 @@ class ExternalAudit(Record):
         super().save(*args, **kwargs)
         cycle = CertificationCycle.objects.get(pk=self.cycle_id)
         cycle.save(update_fields=["due_date"])  # the next audit due moves with those held
+
+
+class ExternalFinding(Record):
+    """What the registrar found at one of its audits. A major or minor nonconformity opens a
+    nonconformity in the improvement workflow, due when the registrar wants the answer."""
+
+    reference_prefix = "XF"
+
+    class Grade(models.TextChoices):
+        MAJOR = "major", "Major nonconformity"
+        MINOR = "minor", "Minor nonconformity"
+        OPPORTUNITY = "opportunity", "Opportunity for improvement"
+        OBSERVATION = "observation", "Observation"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting the registrar's verification"
+        VERIFIED = "verified", "Verified by the registrar"
+        NOTED = "noted", "Noted (no answer required)"
+
+    NONCONFORMITIES = (Grade.MAJOR, Grade.MINOR)
+
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    external_audit = models.ForeignKey(
+        ExternalAudit, on_delete=models.PROTECT, related_name="findings"
+    )
+    grade = models.CharField(max_length=20, choices=Grade.choices, db_index=True)
+    clause_ref = models.CharField(
+        "clause", max_length=20, blank=True, help_text="The clause the registrar cited, e.g. 7.2."
+    )
+    statement = models.TextField(help_text="The finding as the registrar wrote it.")
+    response_due = models.DateField(
+        "answer due to the registrar",
+        null=True,
+        blank=True,
+        help_text="Left blank, it is set from the registrar's days to answer.",
+    )
+    nonconformity = models.OneToOneField(
+        "improvement.Nonconformity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="external_finding",
+    )
+    verified_on = models.DateField("verified by the registrar on", null=True, blank=True)
+
+    class Meta(Record.Meta):
+        verbose_name = "external finding"
+        ordering = ["external_audit", "id"]
+
+    @property
+    def is_nonconformity(self) -> bool:
+        return self.grade in self.NONCONFORMITIES
+
+    def clean(self):
+        super().clean()
+        if self.pk is None:  # an opportunity or observation needs no answer
+            self.status = self.Status.OPEN if self.is_nonconformity else self.Status.NOTED
+        audit = self.external_audit if self.external_audit_id else None
+        if audit is None:
+            return
+        if audit.status != ExternalAudit.Status.HELD:
+            raise ValidationError(
+                {"external_audit": f"{audit.reference} is not recorded as held yet."}
+            )
+        if self.is_nonconformity and not self.response_due:
+            body = audit.cycle.certification_body
+            days = (
+                body.major_response_days
+                if self.grade == self.Grade.MAJOR
+                else (body.minor_response_days)
+            )
+            self.response_due = audit.end_date + datetime.timedelta(days=days)
+        if self.verified_on:
+            if not self.is_nonconformity:
+                raise ValidationError({"verified_on": "Only a nonconformity is verified."})
+            if self.verified_on < audit.end_date or self.verified_on > timezone.localdate():
+                raise ValidationError(
+                    {"verified_on": "Verified after the audit, and not later than today."}
+                )
+
+    def save(self, *args, **kwargs):
+        # Answer the registrar by its date: the due date reminders and task lists follow.
+        self.due_date = self.response_due if self.status == self.Status.OPEN else None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def rows_imported(cls, findings):
+        """An import writes rows without the action: open their nonconformities all the same."""
+        from norma.certification.findings import open_nonconformity
+
+        for finding in findings:
+            if finding.is_nonconformity:
+                open_nonconformity(finding.created_by, finding)

@@ -3,8 +3,13 @@ audits."""
 
 from django.conf import settings
 
-from norma.certification import workflow
-from norma.certification.models import CertificationBody, CertificationCycle, ExternalAudit
+from norma.certification import findings, workflow
+from norma.certification.models import (
+    CertificationBody,
+    CertificationCycle,
+    ExternalAudit,
+    ExternalFinding,
+)
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
 
@@ -180,5 +185,62 @@ class ExternalAuditRegister(Register):
             to_roles=(RoleCode.QUALITY_MANAGER,),
             label="registrar's audit",
             skip_statuses=(ExternalAudit.Status.HELD, ExternalAudit.Status.CANCELLED),
+        )
+    ]
+
+
+@registry.register
+class ExternalFindingRegister(Register):
+    """What the registrar found; nonconformities are answered by the registrar's date."""
+
+    model = ExternalFinding
+    nav_group = NAV
+    description = (
+        "Findings of the registrar's audits, entered from the report or imported from CSV: "
+        "each major or minor nonconformity opens a nonconformity due by the registrar's date."
+    )
+    list_columns = [
+        "reference",
+        "title",
+        "external_audit",
+        "grade",
+        "clause_ref",
+        "response_due",
+        "nonconformity",
+        "status",
+    ]
+    filter_fields = ["status", "grade", "external_audit"]
+    search_fields = ["reference", "title", "statement", "clause_ref", "external_audit__reference"]
+    form_fields = [
+        "title",
+        "external_audit",
+        "grade",
+        "clause_ref",
+        "statement",
+        "response_due",
+        "owner",
+        "site",
+    ]
+    detail_fields = [
+        "external_audit",
+        "grade",
+        "clause_ref",
+        "statement",
+        "response_due",
+        "nonconformity",
+        "verified_on",
+    ]
+    select_related = ["owner", "site", "department", "external_audit", "nonconformity"]
+    clause_refs = ["10.2"]
+    actions = findings.FINDING_ACTIONS
+    create_action = findings.RecordFinding
+    task_label = "Answer the registrar's finding"
+    reminders = [
+        Reminder(
+            date_field="due_date",
+            lead_days=(14, 3),
+            to_roles=(RoleCode.QUALITY_MANAGER,),
+            label="answer to the registrar due",
+            skip_statuses=(ExternalFinding.Status.VERIFIED, ExternalFinding.Status.NOTED),
         )
     ]

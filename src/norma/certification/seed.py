@@ -1,5 +1,6 @@
 """Demo data for certification, made by the real actions: the registrar chosen, and the first
-certification cycle under way, stage 1 held three weeks ago and stage 2 planned next month."""
+certification cycle under way: stage 1 held five weeks ago, stage 2 over since yesterday and
+waiting for the quality manager to record it and the registrar's findings."""
 
 from datetime import timedelta
 
@@ -29,8 +30,8 @@ def seed_demo(org):
             "owner": amira,
         },
     ).execute()
-    stage_1 = today - timedelta(days=21)
-    stage_2 = today + timedelta(days=35)
+    stage_1 = today - timedelta(days=35)
+    stage_2 = today - timedelta(days=3)
     cycle = CreateRecord(
         amira,
         CertificationCycle,
@@ -42,7 +43,7 @@ def seed_demo(org):
             "personnel": 140,
             "day_rate": 1150,
             "stage_1_date": stage_1,
-            "stage_2_date": stage_2 + timedelta(days=2),
+            "stage_2_date": stage_2 + timedelta(days=2),  # its last day: yesterday
             "owner": amira,
         },
     ).execute()
@@ -66,7 +67,7 @@ def seed_demo(org):
                 "start_date": start,
                 "end_date": start + timedelta(days=days - 1),
                 "auditors": team,
-                "audit_days": days * 2 if kind == "stage_2" else 1.5,
+                "audit_days": 6.5 if kind == "stage_2" else 1.5,
                 "owner": amira,
             },
         ).execute()

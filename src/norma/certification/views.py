@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from norma.certification import rules
+from norma.certification.flags import cycle_flags
 from norma.certification.models import CertificationCycle, ExternalAudit
-from norma.certification.registers import ExternalAuditRegister
+from norma.certification.registers import ExternalAuditRegister, ExternalFindingRegister
 from norma.reports import charts
 
 TONE = {"done": "ok", "due": "brand", "overdue": "bad", "window": "warn"}
@@ -95,6 +96,11 @@ def cycle_context(cycle: CertificationCycle, person) -> dict:
         ExternalAuditRegister.queryset_for(person).filter(cycle=cycle).order_by("start_date")
     )
     steps = milestones(cycle, audits, today)
+    findings = list(
+        ExternalFindingRegister.queryset_for(person)
+        .filter(external_audit__cycle=cycle)
+        .order_by("external_audit__start_date", "pk")
+    )
     time = cycle.audit_time
     warnings = [*time.warnings, *cycle.certification_body.accreditation_warnings(today)]
     if cycle.decision_date:
@@ -113,6 +119,8 @@ def cycle_context(cycle: CertificationCycle, person) -> dict:
         "sample": _sample(cycle),
         "budget": budget,
         "external_audits": audits,
+        "findings": findings,
+        "flags": cycle_flags(cycle, audits, findings, today),
         "warnings": warnings,
     }
 

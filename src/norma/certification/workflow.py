@@ -4,7 +4,8 @@ cancelled."""
 
 from django.utils import timezone
 
-from norma.certification.models import CertificationCycle, ExternalAudit
+from norma.certification.flags import stage_2_deadline, unverified_majors
+from norma.certification.models import CertificationCycle, ExternalAudit, ExternalFinding
 from norma.core.actions import ActionRefused, Transition
 
 C = CertificationCycle.Status
@@ -23,9 +24,31 @@ class RecordCertificationDecision(Transition):
     optional_fields = ("issue_date", "expiry_date")
 
     def check_step(self):
-        audits = self.obj.external_audits.filter(status=A.HELD)
-        if self.obj.previous_cycle_id is None and not audits.filter(kind="stage_2").exists():
-            raise ActionRefused("Record the stage 2 audit as held before the decision.")
+        audits = list(self.obj.external_audits.all())
+        held = {a.kind for a in audits if a.status == A.HELD}
+        needed = "recertification" if self.obj.previous_cycle_id else "stage_2"
+        if needed not in held:
+            label = ExternalAudit.Kind(needed).label.lower()
+            raise ActionRefused(f"Record the {label} audit as held before the decision.")
+        findings = ExternalFinding.objects.filter(external_audit__cycle=self.obj)
+        majors = unverified_majors(findings.select_related("external_audit"), needed)
+        if majors:
+            raise ActionRefused(
+                f"Major nonconformity {', '.join(f.reference for f in majors)} is not verified "
+                "by the registrar yet: a certificate is decided only once it is."
+            )
+        deadline = stage_2_deadline(audits)
+        if needed == "stage_2" and deadline:
+            late = [
+                f
+                for f in findings.filter(grade="major", external_audit__kind="stage_2")
+                if f.verified_on and f.verified_on > deadline
+            ]
+            if late:
+                raise ActionRefused(
+                    f"Major nonconformity {late[0].reference} was verified more than six months "
+                    "after stage 2: stage 2 must be repeated before the decision."
+                )
 
 
 class CloseCycle(Transition):

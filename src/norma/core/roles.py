@@ -180,6 +180,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reviews.view_*",
         "certification.view_certificationcycle",
         "certification.view_externalaudit",
+        "certification.view_externalfinding",
     ],
 }
 
