@@ -245,6 +245,8 @@ NORMA_REVIEW_INTERVAL_MONTHS = env_int("NORMA_REVIEW_INTERVAL_MONTHS", 12)
 # Certification: how many days ahead the quality manager is reminded of the registrar's next
 # audit and of the certificate's expiry.
 NORMA_CERTIFICATION_LEAD_DAYS = env_int_list("NORMA_CERTIFICATION_LEAD_DAYS", (90, 60, 30))
+# Stage 2 wants KPI and objective results over at least one full cycle: this many months.
+NORMA_CERTIFICATION_RESULTS_MONTHS = env_int("NORMA_CERTIFICATION_RESULTS_MONTHS", 3)
 
 # Improvement: days an open nonconformity may run past its due date before readiness
 # counts it against 10.2.

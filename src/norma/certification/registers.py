@@ -119,6 +119,9 @@ class CertificationCycleRegister(Register):
     clause_refs = ["4.3"]
     actions = workflow.CYCLE_ACTIONS
     detail_template = "certification/cycle_detail.html"
+    nav_links = [
+        ("Certification cockpit", "certification:cockpit", "certification.view_certificationcycle")
+    ]
     task_label = "Have the registrar's next audit held"
     reminders = [
         Reminder(

@@ -4,13 +4,20 @@ and cost, and the registrar's audits."""
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import render
 from django.utils import timezone
 
-from norma.certification import rules
+from norma.certification import cockpit, rules
 from norma.certification.flags import cycle_flags
 from norma.certification.models import CertificationCycle, ExternalAudit
-from norma.certification.registers import ExternalAuditRegister, ExternalFindingRegister
+from norma.certification.registers import (
+    CertificationCycleRegister,
+    ExternalAuditRegister,
+    ExternalFindingRegister,
+)
 from norma.reports import charts
+from norma.standards import readiness
 
 TONE = {"done": "ok", "due": "brand", "overdue": "bad", "window": "warn"}
 
@@ -129,3 +136,29 @@ def _sample(cycle) -> dict | None:
     """IAF MD 1 sample sizes for the sites besides the central function, when eligible."""
     others = len(cycle.sites.all()) - 1
     return rules.site_sample(others) if others > 1 else None
+
+
+@permission_required("certification.view_certificationcycle", raise_exception=True)
+def cockpit_page(request):
+    """The road to the certificate: the roadmap, and readiness for stage 1 and stage 2."""
+    report = readiness.evaluate(request.user)
+    stages = cockpit.stage_readiness(request.user, report)
+    steps = cockpit.roadmap(request.user, report, stages)
+    done = sum(step.state == cockpit.DONE for step in steps)
+    cycles = CertificationCycleRegister.queryset_for(request.user).filter(
+        status__in=(CertificationCycle.Status.PLANNED, CertificationCycle.Status.CERTIFIED)
+    )
+    return render(
+        request,
+        "certification/cockpit.html",
+        {
+            "roadmap": steps,
+            "done": done,
+            "progress": charts.progress_bar(
+                done, len(steps), title="Roadmap", label=f"{done} of {len(steps)} milestones"
+            ),
+            "stages": stages,
+            "score": report.score,
+            "cycles": cycles,
+        },
+    )
