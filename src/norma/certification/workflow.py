@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from norma.certification.flags import stage_2_deadline, unverified_majors
 from norma.certification.models import CertificationCycle, ExternalAudit, ExternalFinding
-from norma.core.actions import ActionRefused, Transition
+from norma.core.actions import ActionRefused, InvalidInput, Transition
 
 C = CertificationCycle.Status
 A = ExternalAudit.Status
@@ -49,6 +49,17 @@ class RecordCertificationDecision(Transition):
                     f"Major nonconformity {late[0].reference} was verified more than six months "
                     "after stage 2: stage 2 must be repeated before the decision."
                 )
+
+    def prepare(self):
+        last_day = max(
+            (a.end_date for a in self.obj.external_audits.all() if a.status == A.HELD),
+            default=None,
+        )
+        if last_day and self.obj.decision_date < last_day:
+            raise InvalidInput(
+                "Some fields are not valid.",
+                {"decision_date": [f"The decision follows the last audit day ({last_day})."]},
+            )
 
 
 class CloseCycle(Transition):

@@ -278,9 +278,11 @@ class ExternalAudit(Record):
             raise ValidationError({"status": "An audit is held once its last day has passed."})
 
     def save(self, *args, **kwargs):
+        before = ExternalAudit.objects.filter(pk=self.pk).values_list("cycle_id", flat=True)
+        cycles = {self.cycle_id, *before} if self.pk else {self.cycle_id}
         super().save(*args, **kwargs)
-        cycle = CertificationCycle.objects.get(pk=self.cycle_id)
-        cycle.save(update_fields=["due_date"])  # the next audit due moves with those held
+        for cycle in CertificationCycle.objects.filter(pk__in=cycles):
+            cycle.save(update_fields=["due_date"])  # the next audit due moves with those held
 
 
 class ExternalFinding(Record):
