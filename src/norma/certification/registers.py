@@ -3,13 +3,17 @@ audits."""
 
 from django.conf import settings
 
-from norma.certification import findings, workflow
+from norma.certification import findings, gaps, workflow
 from norma.certification.models import (
     CertificationBody,
     CertificationCycle,
     ExternalAudit,
     ExternalFinding,
+    GapAction,
+    GapAnswer,
+    GapAssessment,
 )
+from norma.core.actions import ActionRefused, CreateRecord
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
 
@@ -245,5 +249,97 @@ class ExternalFindingRegister(Register):
             to_roles=(RoleCode.QUALITY_MANAGER,),
             label="answer to the registrar due",
             skip_statuses=(ExternalFinding.Status.VERIFIED, ExternalFinding.Status.NOTED),
+        )
+    ]
+
+
+GAPS = "Certification"
+
+
+@registry.register
+class GapAssessmentRegister(Register):
+    """The gap analysis: each run answers every clause; the runs show the progress made."""
+
+    model = GapAssessment
+    nav_group = GAPS
+    description = (
+        "Gap analyses: a self-assessment of every clause against the QMS as it is, with an "
+        "action for each gap. Run one again to see how far the gaps have closed."
+    )
+    list_columns = ["reference", "title", "started_on", "completed_on", "owner", "status"]
+    filter_fields = ["status", "owner"]
+    search_fields = ["reference", "title", "summary"]
+    form_fields = ["title", "summary", "owner"]
+    detail_fields = ["standard", "started_on", "completed_on", "summary"]
+    select_related = ["owner", "site", "department", "standard"]
+    clause_refs = ["4.4", "6.1", "9.1.3"]
+    actions = gaps.ASSESSMENT_ACTIONS
+    create_action = gaps.StartAssessment
+    detail_template = "certification/assessment_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        from norma.certification.gap_views import assessment_context
+
+        return assessment_context(obj, person)
+
+
+class StartedWithTheAssessment(CreateRecord):
+    """Answers come with their assessment, one per clause; nobody adds one."""
+
+    def __init__(self, actor, model=GapAnswer, **kwargs):
+        super().__init__(actor, model, **kwargs)
+
+    def check_rules(self):
+        raise ActionRefused("Answers are created by starting a gap assessment.")
+
+
+@registry.register
+class GapAnswerRegister(Register):
+    """Every clause's answer in every gap assessment."""
+
+    model = GapAnswer
+    nav_group = GAPS
+    description = "The answer given for each clause in each gap assessment, with the evidence."
+    list_columns = ["reference", "assessment", "title", "answer"]
+    filter_fields = ["answer", "assessment"]
+    search_fields = ["reference", "title", "notes", "evidence", "assessment__reference"]
+    form_fields = ["answer", "notes", "evidence"]
+    detail_fields = ["assessment", "clause", "notes", "evidence"]
+    select_related = ["owner", "site", "department", "assessment", "clause"]
+    create_action = StartedWithTheAssessment
+    clause_refs = ["9.1.3"]
+
+
+@registry.register
+class GapActionRegister(Register):
+    """What will be done about each gap, followed to done."""
+
+    model = GapAction
+    nav_group = GAPS
+    description = "Actions that close the gaps the gap analysis found, each with owner and date."
+    list_columns = ["reference", "title", "answer", "owner", "due_date", "status"]
+    filter_fields = ["status", "owner"]
+    search_fields = ["reference", "title", "description", "answer__title"]
+    form_fields = ["answer", "title", "description", "owner", "due_date"]
+    detail_fields = ["answer", "description", "due_date", "outcome", "completed_on"]
+    select_related = ["owner", "site", "department", "answer"]
+    clause_refs = ["6.1.2", "10.1"]
+    actions = gaps.GAP_ACTION_ACTIONS
+    create_action = gaps.AddGapAction
+    task_label = "Close a gap found by the gap analysis"
+
+    @classmethod
+    def queryset_for(cls, person):
+        # Who may not read the gap analysis sees only the actions given to them.
+        rows = super().queryset_for(person)
+        if person.has_perm("certification.view_gapassessment"):
+            return rows
+        return rows.filter(owner=person)
+
+    reminders = [
+        Reminder(
+            label="gap action due",
+            skip_statuses=(GapAction.Status.DONE, GapAction.Status.CANCELLED),
         )
     ]

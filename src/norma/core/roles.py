@@ -111,6 +111,14 @@ AUDIT_RIGHTS = [
     for model in ("audit", "checklistitem", "interview", "finding")
 ]
 
+# Top management may run the gap analysis with the quality team (deciding to certify is theirs).
+GAP_RIGHTS = [
+    "certification.add_gapassessment",
+    "certification.change_gapassessment",
+    "certification.change_gapanswer",
+    "certification.add_gapaction",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RoleCode.QUALITY_MANAGER: ["*"],
     RoleCode.TOP_MANAGEMENT: [
@@ -134,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "operations.approve_supplier",
         "audits.approve_auditprogramme",
         *REVIEW_RIGHTS,
+        *GAP_RIGHTS,
     ],
     RoleCode.PROCESS_OWNER: [
         *READ_ALL,
@@ -162,8 +171,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # owns is theirs to read.
         "!reviews.view_managementreview",
         "!reviews.view_reviewinput",
-        # The registrar's contract, costs and certificate cycle are the management's.
-        "!certification.*",
+        # The registrar's contract, costs and certificate cycle, and the gap analysis, are
+        # the management's; a gap action someone owns is theirs to read.
+        *(
+            f"!certification.view_{model}"
+            for model in (
+                "certificationbody",
+                "certificationcycle",
+                "externalaudit",
+                "externalfinding",
+                "gapassessment",
+                "gapanswer",
+            )
+        ),
         *REPORTING_RIGHTS,
         *FEEDBACK_RIGHTS,
     ],

@@ -36,12 +36,13 @@ class GapAssessment(Record):
             return f"{self.reference} is completed: start a new assessment to assess again."
         return None
 
-    def score(self, answers) -> int | None:
-        """Conform counts 1 and partly a half, over the clauses that apply."""
-        counted = [a for a in answers if a.answer in GapAnswer.SCORE]
+    @staticmethod
+    def score(answers) -> int | None:
+        """Conform counts 1 and partly a half, over the clauses that apply and are answered."""
+        counted = [a for a in answers if a.status in GapAnswer.SCORE]
         if not counted:
             return None
-        return round(100 * sum(GapAnswer.SCORE[a.answer] for a in counted) / len(counted))
+        return round(100 * sum(GapAnswer.SCORE[a.status] for a in counted) / len(counted))
 
 
 class GapAnswer(Record):
@@ -60,12 +61,10 @@ class GapAnswer(Record):
     SCORE = {Answer.CONFORM: 1.0, Answer.PARTLY: 0.5, Answer.GAP: 0.0}
     NEEDS_ACTION = (Answer.PARTLY, Answer.GAP)
 
+    # The answer is what people set; the record's status follows it (filters, badges).
+    answer = models.CharField(max_length=32, choices=Answer.choices, default=Answer.UNANSWERED)
     status = models.CharField(
-        "answer",
-        max_length=32,
-        choices=Answer.choices,
-        default=Answer.UNANSWERED,
-        db_index=True,
+        max_length=32, choices=Answer.choices, default=Answer.UNANSWERED, db_index=True
     )
     assessment = models.ForeignKey(GapAssessment, on_delete=models.PROTECT, related_name="answers")
     clause = models.ForeignKey("standards.Clause", on_delete=models.PROTECT, related_name="+")
@@ -85,14 +84,16 @@ class GapAnswer(Record):
             )
         ]
 
-    @property
-    def answer(self) -> str:
-        return self.status
-
     def clean(self):
         super().clean()
-        if self.status == self.Answer.NOT_APPLICABLE and not self.notes.strip():
+        if self.answer == self.Answer.NOT_APPLICABLE and not self.notes.strip():
             raise ValidationError({"notes": "Say why the clause does not apply (4.3)."})
+
+    def save(self, *args, **kwargs):
+        self.status = self.answer
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "status"}
+        super().save(*args, **kwargs)
 
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():
@@ -117,7 +118,7 @@ class GapAction(Record):
     )
     answer = models.ForeignKey(GapAnswer, on_delete=models.PROTECT, related_name="actions")
     description = models.TextField(blank=True)
-    outcome = models.TextField(blank=True, editable=False)
+    outcome = models.TextField(blank=True, help_text="What was done, and what it changed.")
     completed_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta(Record.Meta):
@@ -133,7 +134,7 @@ class GapAction(Record):
             errors["due_date"] = "Give the action a due date."
         elif self.pk is None and self.due_date < timezone.localdate():
             errors["due_date"] = "The date has already passed; give today or a later one."
-        if self.answer_id and self.pk is None and self.answer.status not in GapAnswer.NEEDS_ACTION:
+        if self.answer_id and self.pk is None and self.answer.answer not in GapAnswer.NEEDS_ACTION:
             errors["answer"] = "An action closes a gap: answer the clause “gap” or “partly” first."
         if errors:
             raise ValidationError(errors)
