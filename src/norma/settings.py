@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "norma.core.middleware.ActorMiddleware",
     "norma.core.middleware.TwoFactorMiddleware",
+    "norma.certification.access.RegistrarGuestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -25,6 +25,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url="/login/"),
+        name="password_set",
+    ),
     path("account/two-factor/", account.two_factor, name="two_factor"),
     path("account/security/", account.security, name="security"),
     path("account/tokens/<int:pk>/revoke/", account.revoke_token, name="revoke_token"),

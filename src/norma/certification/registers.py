@@ -3,15 +3,18 @@ audits."""
 
 from django.conf import settings
 
-from norma.certification import findings, gaps, workflow
+from norma.certification import access, findings, gaps, packs, workflow
 from norma.certification.models import (
     CertificationBody,
     CertificationCycle,
+    EvidencePack,
+    EvidenceSample,
     ExternalAudit,
     ExternalFinding,
     GapAction,
     GapAnswer,
     GapAssessment,
+    RegistrarAccess,
 )
 from norma.core.actions import ActionRefused, CreateRecord
 from norma.core.models import RoleCode
@@ -343,3 +346,108 @@ class GapActionRegister(Register):
             skip_statuses=(GapAction.Status.DONE, GapAction.Status.CANCELLED),
         )
     ]
+
+
+@registry.register
+class EvidencePackRegister(Register):
+    """What the registrar is given: the evidence of a period and a set of clauses, as a ZIP
+    whose manifest holds the SHA-256 of every file."""
+
+    model = EvidencePack
+    nav_group = NAV
+    description = (
+        "Evidence packs for the registrar: choose a period and clauses (none means all), add "
+        "the samples the auditor asks for, and build a ZIP with an index per clause, the "
+        "registers' data, the documents, the change log and a manifest of checksums."
+    )
+    list_columns = ["reference", "title", "period_start", "period_end", "built_at", "status"]
+    filter_fields = ["status", "external_audit"]
+    search_fields = ["reference", "title"]
+    form_fields = ["title", "period_start", "period_end", "clauses", "external_audit", "owner"]
+    detail_fields = [
+        "period_start",
+        "period_end",
+        "external_audit",
+        "built_at",
+        "file_size",
+        "file_sha256",
+        "build_error",
+    ]
+    select_related = ["owner", "site", "department", "external_audit"]
+    clause_refs = ["7.5.3"]
+    actions = packs.PACK_ACTIONS
+    detail_template = "certification/pack_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj, person) -> dict:
+        job = packs.build_job(obj)
+        return {
+            "build_job": job,
+            "pack_running": packs.building(obj),
+            "build_failed": job.summary.get("error") if job and job.state == "failed" else "",
+            "samples": list(EvidenceSampleRegister.queryset_for(person).filter(pack=obj).live()),
+        }
+
+
+@registry.register
+class EvidenceSampleRegister(Register):
+    """Sampling requests of the registrar's auditors, answered in an evidence pack."""
+
+    model = EvidenceSample
+    nav_group = NAV
+    description = (
+        "Samples for evidence packs, as an auditor asks for them: a register, its filters, a "
+        "date range and how many records, drawn at random."
+    )
+    list_columns = ["reference", "title", "pack", "register_label", "size", "date_from", "date_to"]
+    filter_fields = ["pack"]
+    search_fields = ["reference", "title", "register_label", "pack__reference"]
+    form_fields = [
+        "pack",
+        "title",
+        "register_label",
+        "filters",
+        "date_field",
+        "date_from",
+        "date_to",
+        "size",
+    ]
+    select_related = ["owner", "site", "department", "pack"]
+    clause_refs = ["7.5.3"]
+
+
+@registry.register
+class RegistrarAccessRegister(Register):
+    """Guest accounts of the registrar's auditors, time-boxed and read-only."""
+
+    model = RegistrarAccess
+    nav_group = NAV
+    description = (
+        "Read-only guest access for the registrar's auditors, to one evidence pack or one "
+        "external audit, ending by itself on its expiry date; every page a guest opens is "
+        "kept in the record's history."
+    )
+    list_columns = [
+        "reference",
+        "guest_name",
+        "guest_email",
+        "evidence_pack",
+        "external_audit",
+        "expires_on",
+        "status",
+    ]
+    filter_fields = ["status"]
+    search_fields = ["reference", "title", "guest_name", "guest_email"]
+    form_fields = [
+        "title",
+        "guest_name",
+        "guest_email",
+        "evidence_pack",
+        "external_audit",
+        "expires_on",
+    ]
+    detail_fields = ["guest_name", "guest_email", "evidence_pack", "external_audit", "expires_on"]
+    select_related = ["owner", "site", "department", "evidence_pack", "external_audit"]
+    clause_refs = ["7.5.3"]
+    actions = access.ACCESS_ACTIONS
+    create_action = access.GrantRegistrarAccess

@@ -1,13 +1,20 @@
 """Demo data for certification, made by the real actions: the registrar chosen, and the first
 certification cycle under way: stage 1 held five weeks ago, stage 2 over since yesterday and
-waiting for the quality manager to record it and the registrar's findings."""
+waiting for the quality manager to record it and the registrar's findings; an evidence pack
+for stage 2 defined with the auditor's sample, ready to build."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
 from norma.certification import workflow
-from norma.certification.models import CertificationBody, CertificationCycle, ExternalAudit
+from norma.certification.models import (
+    CertificationBody,
+    CertificationCycle,
+    EvidencePack,
+    EvidenceSample,
+    ExternalAudit,
+)
 from norma.core.actions import CreateRecord
 
 
@@ -77,3 +84,29 @@ def seed_demo(org):
                 "yet reported; close it before stage 2."
             )
             workflow.HoldAudit(amira, audit, data={"summary": summary}).execute()
+
+    pack = CreateRecord(
+        amira,
+        EvidencePack,
+        data={
+            "title": "Evidence for stage 2",
+            "period_start": today - timedelta(days=365),
+            "period_end": today,
+            "external_audit": audit,
+            "owner": amira,
+        },
+    ).execute()
+    CreateRecord(
+        amira,
+        EvidenceSample,
+        data={
+            "pack": pack,
+            "title": "Five corrective actions done this year",
+            "register_label": "improvement.correctiveaction",
+            "filters": "status=done",
+            "date_field": "completed_on",
+            "date_from": today.replace(month=1, day=1),
+            "size": 5,
+            "owner": amira,
+        },
+    ).execute()

@@ -182,6 +182,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "externalfinding",
                 "gapassessment",
                 "gapanswer",
+                "evidencepack",
+                "evidencesample",
+                "registraraccess",
             )
         ),
         *REPORTING_RIGHTS,

@@ -1,6 +1,7 @@
 """Certification: the registrar and the certificate's cycle (registrar.py), and the gap
 analysis that prepares for it (gaps.py)."""
 
+from norma.certification.models.evidence import EvidencePack, EvidenceSample, RegistrarAccess
 from norma.certification.models.gaps import GapAction, GapAnswer, GapAssessment
 from norma.certification.models.registrar import (
     CertificationBody,
@@ -14,6 +15,9 @@ from norma.certification.models.registrar import (
 __all__ = [
     "CertificationBody",
     "CertificationCycle",
+    "EvidencePack",
+    "EvidenceSample",
+    "RegistrarAccess",
     "ExternalAudit",
     "ExternalFinding",
     "GapAction",
