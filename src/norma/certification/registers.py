@@ -100,6 +100,7 @@ class CertificationCycleRegister(Register):
         "standard",
         "scope",
         "sites",
+        "central_site",
         "personnel",
         "reduction_pct",
         "increase_pct",
@@ -113,6 +114,7 @@ class CertificationCycleRegister(Register):
         "standard",
         "scope",
         "sites",
+        "central_site",
         "personnel",
         "stage_1_date",
         "stage_2_date",
@@ -180,11 +182,21 @@ class ExternalAuditRegister(Register):
         "end_date",
         "auditors",
         "audit_days",
+        "sites",
         "summary",
         "owner",
         "site",
     ]
-    detail_fields = ["cycle", "kind", "start_date", "end_date", "auditors", "audit_days", "summary"]
+    detail_fields = [
+        "cycle",
+        "kind",
+        "start_date",
+        "end_date",
+        "auditors",
+        "audit_days",
+        "sites",
+        "summary",
+    ]
     select_related = ["owner", "site", "department", "cycle"]
     clause_refs = ["9.2"]
     actions = workflow.AUDIT_ACTIONS

@@ -47,6 +47,7 @@ def seed_demo(org):
             "certification_body": registrar,
             "scope": org.organisation.scope_statement,
             "sites": list(org.sites.values()),
+            "central_site": org.sites["leeds"],
             "personnel": 140,
             "day_rate": 1150,
             "stage_1_date": stage_1,

@@ -134,7 +134,7 @@ def cycle_context(cycle: CertificationCycle, person) -> dict:
 
 def _sample(cycle) -> dict | None:
     """IAF MD 1 sample sizes for the sites besides the central function, when eligible."""
-    others = len(cycle.sites.all()) - 1
+    others = len(cycle.other_sites())
     return rules.site_sample(others) if others > 1 else None
 
 

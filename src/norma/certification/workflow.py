@@ -4,9 +4,10 @@ cancelled."""
 
 from django.utils import timezone
 
+from norma.certification import rules
 from norma.certification.flags import stage_2_deadline, unverified_majors
 from norma.certification.models import CertificationCycle, ExternalAudit, ExternalFinding
-from norma.core.actions import ActionRefused, InvalidInput, Transition
+from norma.core.actions import Action, ActionRefused, InvalidInput, Transition
 
 C = CertificationCycle.Status
 A = ExternalAudit.Status
@@ -100,4 +101,47 @@ class CancelAudit(Transition):
     target = A.CANCELLED
 
 
-AUDIT_ACTIONS = [HoldAudit, CancelAudit]
+SAMPLE_FOR = {
+    "stage_1": "initial",
+    "stage_2": "initial",
+    "surveillance": "surveillance",
+    "recertification": "recertification",
+}
+
+
+class DrawSites(Action):
+    """Draw the sites the audit visits (IAF MD 1): the auditors' choices on risk first, the
+    rest at random, at least a quarter of the sample at random; the central function always."""
+
+    code = "draw-sites"
+    label = "Draw the sites to visit"
+    permission = "certification.change_externalaudit"
+
+    def check_rules(self):
+        if self.obj.status != A.PLANNED:
+            raise ActionRefused("Sites are drawn for a planned audit.")
+        if self.obj.kind not in SAMPLE_FOR:
+            raise ActionRefused("A special audit visits the sites its reason calls for.")
+        if len(self.obj.cycle.other_sites()) <= 1:
+            raise ActionRefused(
+                "Sampling needs more than one site besides the central function: "
+                "every site is visited."
+            )
+
+    def apply(self):
+        cycle = self.obj.cycle
+        others = cycle.other_sites()
+        size = rules.site_sample(len(others))[SAMPLE_FOR[self.obj.kind]]
+        chosen = [site for site in self.obj.sites.all() if site in others]
+        picked = rules.pick_sites(others, size, chosen=chosen)
+        visited = [*picked, *([cycle.central_site] if cycle.central_site else [])]
+        self.obj.sites.set(visited)
+        return self.save(self.obj)
+
+    def logged_values(self, before):
+        before, after = super().logged_values(before)
+        after["sites"] = sorted(site.code for site in self.obj.sites.all())
+        return before, after
+
+
+AUDIT_ACTIONS = [HoldAudit, CancelAudit, DrawSites]

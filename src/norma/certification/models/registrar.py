@@ -122,6 +122,14 @@ class CertificationCycle(Record):
         related_name="+",
         help_text="Every site in the scope, the central function's included.",
     )
+    central_site = models.ForeignKey(
+        "core.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the central function sits; sampling draws from the other sites.",
+    )
     personnel = models.PositiveIntegerField(
         "effective number of personnel",
         validators=[MinValueValidator(1)],
@@ -221,6 +229,10 @@ class CertificationCycle(Record):
     def standing(self) -> rules.Standing:
         return self.standing_on(timezone.localdate())
 
+    def other_sites(self) -> list:
+        """The sites besides the central function, those IAF MD 1 samples from."""
+        return [site for site in self.sites.all() if site.pk != self.central_site_id]
+
     @property
     def audit_time(self) -> rules.AuditTime:
         return rules.audit_time(self.personnel, self.reduction_pct, self.increase_pct)
@@ -257,6 +269,13 @@ class ExternalAudit(Record):
     )
     audit_days = models.DecimalField(
         max_digits=5, decimal_places=1, null=True, blank=True, help_text="As the plan states."
+    )
+    sites = models.ManyToManyField(
+        "core.Site",
+        blank=True,
+        related_name="+",
+        verbose_name="sites visited",
+        help_text="Those the auditors chose on risk; drawing the sample adds the rest.",
     )
     summary = models.TextField(
         blank=True, help_text="The registrar's conclusion; attach the report file."
