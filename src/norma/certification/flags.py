@@ -69,16 +69,20 @@ def cycle_flags(
         for year in range(cycle.decision_date.year + 1, min(today.year, cycle.expiry_date.year)):
             if year not in audited:
                 flags.append(Flag(f"No surveillance audit was held in {year}.", "bad"))
-        recert = unverified_majors(findings, "recertification")
-        if recert:
-            names = ", ".join(f.reference for f in recert)
-            late = today > cycle.expiry_date
-            flags.append(
-                Flag(
-                    f"Major nonconformity {names} from the recertification audit "
-                    + ("was not verified before" if late else "must be verified before")
-                    + f" the certificate expires ({cycle.expiry_date:%-d %B %Y}).",
-                    "bad" if late else "warn",
-                )
+    recert = unverified_majors(findings, "recertification")
+    # The recertification audit belongs to the renewing cycle; the certificate it must save
+    # is the one being renewed (or this one, when its own audits are recorded here).
+    previous = cycle.previous_cycle if cycle.previous_cycle_id else None
+    expiry = previous.expiry_date if previous else cycle.expiry_date
+    if recert and expiry:
+        names = ", ".join(f.reference for f in recert)
+        late = today > expiry
+        flags.append(
+            Flag(
+                f"Major nonconformity {names} from the recertification audit "
+                + ("was not verified before" if late else "must be verified before")
+                + f" the certificate expires ({expiry:%-d %B %Y}).",
+                "bad" if late else "warn",
             )
+        )
     return flags

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,7 @@ def assessment_context(assessment: GapAssessment, person) -> dict:
     chapters = _by_chapter(answers)
     runs = list(
         GapAssessmentRegister.queryset_for(person)
+        .live()
         .filter(status=GapAssessment.Status.COMPLETED, standard=assessment.standard)
         .order_by("completed_on", "pk")
         .prefetch_related("answers")
@@ -105,8 +107,11 @@ def assess(request, reference):
     if request.method == "POST":
         errors = _save(request, current)
         if not errors:
-            following = answers[answers.index(current) + 1 :]
-            ahead = next((a for a in following if a.status == A.UNANSWERED), None)
+            at = answers.index(current)
+            # The next clause still open after this one, then any left open before it.
+            ahead = next(
+                (a for a in answers[at + 1 :] + answers[:at] if a.status == A.UNANSWERED), None
+            )
             if ahead is None:
                 messages.success(request, f"{current.clause.ref} saved.")
                 return redirect(f"{request.path}?clause={current.clause.ref}")
@@ -146,7 +151,16 @@ def _people(person):
 
 
 def _save(request, answer) -> dict:
-    """Save the answer (refusing a stale edit), then the action if one is given."""
+    """Save the answer (refusing a stale edit) and the action if one is given: both or
+    neither."""
+    with transaction.atomic():
+        errors = _save_both(request, answer)
+        if errors:
+            transaction.set_rollback(True)
+    return errors
+
+
+def _save_both(request, answer) -> dict:
     data = {
         "answer": request.POST.get("answer", ""),
         "notes": request.POST.get("notes", ""),

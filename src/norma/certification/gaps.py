@@ -92,11 +92,12 @@ class CompleteAssessment(Transition):
         left = answers.filter(answer=GapAnswer.Answer.UNANSWERED).count()
         if left:
             raise ActionRefused(f"{left} clause{'s are' if left > 1 else ' is'} not answered yet.")
-        bare = list(
-            answers.filter(answer__in=GapAnswer.NEEDS_ACTION, actions__isnull=True).values_list(
-                "clause__ref", flat=True
-            )
-        )
+        needing = answers.filter(answer__in=GapAnswer.NEEDS_ACTION).prefetch_related("actions")
+        bare = [  # a cancelled action closes no gap
+            a.clause.ref
+            for a in needing.select_related("clause")
+            if all(x.status == GapAction.Status.CANCELLED for x in a.actions.all())
+        ]
         if bare:
             raise ActionRefused(f"Give each gap an action first: {', '.join(bare[:8])}.")
 

@@ -16,7 +16,6 @@ from norma.certification.models import (
     GapAssessment,
     RegistrarAccess,
 )
-from norma.core.actions import ActionRefused, CreateRecord
 from norma.core.models import RoleCode
 from norma.core.registers import Register, Reminder, registry
 
@@ -52,7 +51,6 @@ class CertificationBodyRegister(Register):
         "contacts",
         "major_response_days",
         "minor_response_days",
-        "status",
         "owner",
     ]
     detail_fields = [
@@ -65,6 +63,7 @@ class CertificationBodyRegister(Register):
         "minor_response_days",
     ]
     clause_refs = ["8.4"]
+    actions = workflow.BODY_ACTIONS
     detail_template = "certification/body_detail.html"
 
     @classmethod
@@ -299,16 +298,6 @@ class GapAssessmentRegister(Register):
         return assessment_context(obj, person)
 
 
-class StartedWithTheAssessment(CreateRecord):
-    """Answers come with their assessment, one per clause; nobody adds one."""
-
-    def __init__(self, actor, model=GapAnswer, **kwargs):
-        super().__init__(actor, model, **kwargs)
-
-    def check_rules(self):
-        raise ActionRefused("Answers are created by starting a gap assessment.")
-
-
 @registry.register
 class GapAnswerRegister(Register):
     """Every clause's answer in every gap assessment."""
@@ -322,7 +311,6 @@ class GapAnswerRegister(Register):
     form_fields = ["answer", "notes", "evidence"]
     detail_fields = ["assessment", "clause", "notes", "evidence"]
     select_related = ["owner", "site", "department", "assessment", "clause"]
-    create_action = StartedWithTheAssessment
     clause_refs = ["9.1.3"]
 
 

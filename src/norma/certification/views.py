@@ -4,7 +4,7 @@ and cost, and the registrar's audits."""
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -138,6 +138,7 @@ def _sample(cycle) -> dict | None:
     return rules.site_sample(others) if others > 1 else None
 
 
+@login_required
 @permission_required("certification.view_certificationcycle", raise_exception=True)
 def cockpit_page(request):
     """The road to the certificate: the roadmap, and readiness for stage 1 and stage 2."""

@@ -6,11 +6,39 @@ from django.utils import timezone
 
 from norma.certification import rules
 from norma.certification.flags import stage_2_deadline, unverified_majors
-from norma.certification.models import CertificationCycle, ExternalAudit, ExternalFinding
+from norma.certification.models import (
+    CertificationBody,
+    CertificationCycle,
+    ExternalAudit,
+    ExternalFinding,
+)
 from norma.core.actions import Action, ActionRefused, InvalidInput, Transition
 
 C = CertificationCycle.Status
 A = ExternalAudit.Status
+
+
+B = CertificationBody.Status
+
+
+class StopUsingBody(Transition):
+    code = "stop-using"
+    label = "No longer use this registrar"
+    permission = "certification.change_certificationbody"
+    reason_required = True
+    sources = (B.ACTIVE,)
+    target = B.FORMER
+
+
+class UseBodyAgain(Transition):
+    code = "use-again"
+    label = "Use this registrar again"
+    permission = "certification.change_certificationbody"
+    sources = (B.FORMER,)
+    target = B.ACTIVE
+
+
+BODY_ACTIONS = [StopUsingBody, UseBodyAgain]
 
 
 class RecordCertificationDecision(Transition):

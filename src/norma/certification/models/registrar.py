@@ -385,9 +385,12 @@ class ExternalFinding(Record):
                     {"verified_on": "Verified after the audit, and not later than today."}
                 )
 
-    def save(self, *args, **kwargs):
-        # Answer the registrar by its date: the due date reminders and task lists follow.
+    def follow_response_due(self):
+        """Answer the registrar by its date: the due date reminders and task lists follow."""
         self.due_date = self.response_due if self.status == self.Status.OPEN else None
+
+    def save(self, *args, **kwargs):
+        self.follow_response_due()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
         super().save(*args, **kwargs)
@@ -398,5 +401,7 @@ class ExternalFinding(Record):
         from norma.certification.findings import open_nonconformity
 
         for finding in findings:
+            finding.follow_response_due()
+            ExternalFinding.objects.filter(pk=finding.pk).update(due_date=finding.due_date)
             if finding.is_nonconformity:
                 open_nonconformity(finding.created_by, finding)
