@@ -10,11 +10,11 @@ from django.core.mail import send_mail
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from norma.certification.models import EvidencePack, ExternalAudit, RegistrarAccess
+from norma.certification.models.evidence import end_guest_access
 from norma.core.actions import ActionRefused, CreateRecord, Transition
 from norma.core.changelog import record_change
 from norma.core.models import Person
@@ -83,9 +83,7 @@ class RevokeRegistrarAccess(Transition):
     target = RegistrarAccess.Status.REVOKED
 
     def prepare(self):
-        guest = self.obj.guest
-        guest.access_expires_at = timezone.now()
-        guest.save(update_fields=["access_expires_at"])
+        self.change_related(self.obj.guest, end_guest_access, "guest.access-ended")
 
 
 ACCESS_ACTIONS = [RevokeRegistrarAccess]

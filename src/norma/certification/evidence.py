@@ -260,8 +260,10 @@ def write_contents(writer, job, pack, person, refs, registers, samples) -> dict:
         writer.write_bytes(f"samples/{sample.reference}.csv", as_csv)
         for row in rows:
             for attachment in row.attachments.all():
+                name = f"records/{row.reference}/{attachment.pk}-{_safe(attachment.filename)}"
+                if name in writer.files:  # drawn by another sample too
+                    continue
                 with attachment.file.open("rb") as source:
-                    name = f"records/{row.reference}/{attachment.pk}-{_safe(attachment.filename)}"
                     writer.write_stream(name, source)
         sampled.append((sample, register.title(), rows))
         step += 1

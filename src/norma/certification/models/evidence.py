@@ -13,6 +13,7 @@ from django.utils import timezone
 from norma.core.models import Record
 
 MAX_PERIOD_DAYS = 3 * 366 + 1  # a certification cycle
+GUEST_DAYS = 90
 
 
 class EvidencePack(Record):
@@ -57,7 +58,7 @@ class EvidencePack(Record):
         super().clean()
         if self.period_start and self.period_end:
             if self.period_end < self.period_start:
-                raise ValidationError({"period_end": "The period ends after it starts."})
+                raise ValidationError({"period_end": "The period cannot end before it starts."})
             if (self.period_end - self.period_start).days > MAX_PERIOD_DAYS:
                 raise ValidationError({"period_end": "A pack covers three years at most."})
 
@@ -112,7 +113,7 @@ class EvidenceSample(Record):
         if errors := sample_refusals(self):
             raise ValidationError(errors)
         if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise ValidationError({"date_to": "The dates end after they start."})
+            raise ValidationError({"date_to": "The dates cannot end before they start."})
 
     def edit_refusal(self) -> str | None:
         if refusal := super().edit_refusal():
@@ -168,11 +169,11 @@ class RegistrarAccess(Record):
         if bool(self.evidence_pack_id) == bool(self.external_audit_id):
             errors["evidence_pack"] = "Give access to one evidence pack or one external audit."
         today = timezone.localdate()
-        if self.expires_on and self.pk is None:
-            if self.expires_on < today:
+        if self.expires_on:
+            if self.expires_on < today and self.pk is None:
                 errors["expires_on"] = "The expiry date has already passed."
-            elif self.expires_on > today + datetime.timedelta(days=90):
-                errors["expires_on"] = "Guest access lasts 90 days at most."
+            elif self.expires_on > today + datetime.timedelta(days=GUEST_DAYS):
+                errors["expires_on"] = f"Guest access lasts {GUEST_DAYS} days at most."
         if errors:
             raise ValidationError(errors)
 
@@ -184,4 +185,33 @@ class RegistrarAccess(Record):
 
     @property
     def is_open(self) -> bool:
-        return self.status == self.Status.ACTIVE and timezone.now() <= self.expires_at
+        return (
+            self.status == self.Status.ACTIVE
+            and not self.is_archived
+            and timezone.now() <= self.expires_at
+        )
+
+    def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():
+            return refusal
+        if self.status == self.Status.REVOKED:
+            return f"{self.reference} is revoked: grant a new access instead."
+        return None
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.guest_id and self.status == self.Status.ACTIVE and not self.is_archived:
+            # The guest's sign-in follows the expiry date, moved or not (the access record's
+            # own change-log entry holds the new date).
+            type(self.guest).objects.filter(pk=self.guest_id).update(
+                access_expires_at=self.expires_at
+            )
+
+    def after_archive(self, action):
+        super().after_archive(action)
+        if self.guest_id:  # an archived access lets nobody in
+            action.change_related(self.guest, end_guest_access, "guest.access-ended")
+
+
+def end_guest_access(guest):
+    guest.access_expires_at = timezone.now()
