@@ -477,11 +477,24 @@ def test_the_build_is_logged_on_the_pack_with_the_zips_fingerprint(built):
     assert stored.after["status"] == EvidencePack.Status.BUILT
 
 
-def test_the_built_pack_page_offers_the_zip_and_shows_its_sha256(client_for, top_manager, built):
-    page = client_for(top_manager).get(f"{PACKS}{built.reference}/").content.decode()
+def test_the_built_pack_page_offers_the_zip_and_shows_its_sha256(
+    client_for, quality_manager, built
+):
+    page = client_for(quality_manager).get(f"{PACKS}{built.reference}/").content.decode()
     assert reverse("certification:pack_download", args=[built.reference]) in page
     assert built.file_sha256 in page
     assert "Building the pack" not in page
+
+
+def test_readers_outside_the_quality_team_see_the_pack_but_not_its_zip(
+    client_for, top_manager, built
+):
+    client = client_for(top_manager)
+    page = client.get(f"{PACKS}{built.reference}/").content.decode()
+    download = client.get(reverse("certification:pack_download", args=[built.reference]))
+    assert built.file_sha256 in page
+    assert reverse("certification:pack_download", args=[built.reference]) not in page
+    assert download.status_code == 403
 
 
 def test_a_build_that_fails_says_so_on_the_pack(
@@ -610,8 +623,8 @@ def test_a_built_pack_can_be_built_again(
     assert again.built_at > built.built_at
 
 
-def test_the_download_serves_the_zip_to_readers(client_for, top_manager, built):
-    response = client_for(top_manager).get(
+def test_the_download_serves_the_zip_to_the_quality_team(client_for, quality_manager, built):
+    response = client_for(quality_manager).get(
         reverse("certification:pack_download", args=[built.reference])
     )
     assert response.status_code == 200

@@ -133,6 +133,10 @@ def add_audit(actor, cycle, kind, last_day, **fields) -> ExternalAudit:
 
 
 def held_audit(actor, cycle, kind, last_day) -> ExternalAudit:
+    """The audit held; a stage 2 comes after a stage 1, held three weeks before it."""
+    if kind == "stage_2" and not fresh(cycle).external_audits.filter(kind="stage_1").exists():
+        first = add_audit(actor, cycle, "stage_1", last_day - datetime.timedelta(days=21))
+        workflow.HoldAudit(actor, fresh(first)).execute()
     audit = add_audit(actor, cycle, kind, last_day)
     return workflow.HoldAudit(actor, fresh(audit)).execute()
 
@@ -895,8 +899,9 @@ def test_the_stage_audits_go_from_not_planned_to_planned_to_held(quality_manager
         return {m.title: m.state for m in cockpit.roadmap(quality_manager)}[title]
 
     assert state("Stage 1 audit") == cockpit.NOT_STARTED
-    add_audit(quality_manager, cycle, "stage_1", D(2024, 1, 15))
+    first = add_audit(quality_manager, cycle, "stage_1", D(2024, 1, 15))
     assert state("Stage 1 audit") == cockpit.STARTED
+    workflow.HoldAudit(quality_manager, fresh(first)).execute()
     held_audit(quality_manager, cycle, "stage_2", STAGE_2_END)
     assert state("Stage 2 audit") == cockpit.DONE
     assert state("Certificate") == cockpit.NOT_STARTED

@@ -125,6 +125,9 @@ def hold(actor, audit, **data) -> ExternalAudit:
 
 
 def held_audit(actor, cycle, kind, last_day) -> ExternalAudit:
+    """The audit held; a stage 2 comes after a stage 1, held three weeks before it."""
+    if kind == "stage_2" and not fresh(cycle).external_audits.filter(kind="stage_1").exists():
+        hold(actor, add_audit(actor, cycle, "stage_1", last_day - datetime.timedelta(days=21)))
     return hold(actor, add_audit(actor, cycle, kind, last_day))
 
 
@@ -386,12 +389,31 @@ def test_a_renewal_decided_on_the_old_expiry_still_runs_on_from_it(quality_manag
     assert fresh(renewal).expiry_date == D(2029, 3, 9)
 
 
-def test_a_renewal_decided_after_the_old_expiry_starts_a_cycle_of_its_own(quality_manager, body):
+def test_a_certificate_restored_within_six_months_keeps_its_original_dates(quality_manager, body):
     old = certified_on(quality_manager, body, D(2023, 3, 10))  # expires 9 March 2026
 
     renewal = renew(quality_manager, body, old, D(2026, 4, 15))
 
-    assert fresh(renewal).expiry_date == D(2029, 4, 14)
+    assert fresh(renewal).expiry_date == D(2029, 3, 9)
+    assert fresh(old).status == CertificationCycle.Status.CLOSED
+
+
+def test_more_than_six_months_after_expiry_a_renewal_needs_a_stage_2(quality_manager, body):
+    old = certified_on(quality_manager, body, D(2023, 3, 10))  # restorable until 9 Sept 2026
+
+    error = refused(lambda: renew(quality_manager, body, old, D(2026, 10, 1)))
+
+    assert "a stage 2 audit is needed" in error.message
+
+
+def test_a_late_renewal_with_a_stage_2_starts_a_cycle_of_its_own(quality_manager, body):
+    old = certified_on(quality_manager, body, D(2023, 3, 10))
+    renewal = plan_renewal(quality_manager, body, old)
+    held_audit(quality_manager, renewal, "stage_2", D(2026, 9, 20))
+
+    decide(quality_manager, renewal, D(2026, 10, 1), number="Q-again")
+
+    assert fresh(renewal).expiry_date == D(2029, 9, 30)
 
 
 # -- the workflow ----------------------------------------------------------------------------
@@ -418,7 +440,9 @@ def test_the_page_says_why_the_decision_cannot_be_recorded_yet(client_for, quali
     )
 
     assert response.status_code == 302
-    assert "Record the stage 2 audit as held before the decision." in messages_of(response)
+    assert "Record the stage 1 and stage 2 audit as held before the decision." in messages_of(
+        response
+    )
     assert fresh(cycle).status == CertificationCycle.Status.PLANNED
 
 
@@ -507,16 +531,30 @@ def test_a_cancelled_surveillance_leaves_the_due_date(quality_manager, certified
     assert fresh(certified).due_date == D(2025, 3, 10)
 
 
-def test_moving_a_held_surveillance_to_another_cycle_moves_both_due_dates(
+def test_a_held_audit_is_kept_as_it_was_and_not_moved_to_another_cycle(
     quality_manager, body, certified
 ):
     other = certified_on(quality_manager, body, D(2024, 3, 10), title="The Porto cycle")
     audit = held_audit(quality_manager, certified, "surveillance", D(2025, 2, 20))
+
+    error = refused(
+        lambda: UpdateRecord(quality_manager, fresh(audit), data={"cycle": fresh(other)}).execute()
+    )
+
+    assert "is held: its record is kept" in error.message
     assert fresh(certified).due_date == D(2026, 12, 31)
+    assert fresh(other).due_date == D(2025, 3, 10)
+
+
+def test_moving_a_planned_audit_to_another_cycle_moves_both_due_dates(
+    quality_manager, body, certified
+):
+    other = certified_on(quality_manager, body, D(2024, 3, 10), title="The Porto cycle")
+    audit = add_audit(quality_manager, certified, "surveillance", days(30))
 
     UpdateRecord(quality_manager, fresh(audit), data={"cycle": fresh(other)}).execute()
 
-    assert fresh(other).due_date == D(2026, 12, 31)
+    assert fresh(audit).cycle == fresh(other)
     assert fresh(certified).due_date == D(2025, 3, 10)
 
 
@@ -883,7 +921,7 @@ def test_the_cycle_list_runs_as_many_queries_for_12_cycles_as_for_2(
     many, sql = count_queries(client, url)
 
     assert CertificationCycle.objects.count() == 12
-    assert ExternalAudit.objects.count() == 24
+    assert ExternalAudit.objects.count() == 36  # stage 1, stage 2 and a surveillance each
     assert many == few, f"{few} queries with 2 cycles, {many} with 12:\n" + "\n".join(sql)
 
 

@@ -52,6 +52,21 @@ def test_a_reduction_beyond_30_percent_is_capped_with_a_warning():
     )
 
 
+@pytest.mark.parametrize(
+    ("personnel", "surveillance", "recertification"), [(200, 2.5, 4.5), (20, 1, 1.5)]
+)
+def test_surveillance_and_recertification_keep_to_the_cap_too(
+    personnel, surveillance, recertification
+):
+    time = rules.audit_time(personnel, reduction_pct=30)
+    table = rules.table_days(personnel)
+
+    assert time.surveillance_days == surveillance
+    assert time.recertification_days == recertification
+    assert time.surveillance_days >= table * Fraction(7, 10) / 3
+    assert time.recertification_days >= table * Fraction(7, 10) * 2 / 3
+
+
 def test_increases_are_not_capped():
     assert rules.audit_time(100, increase_pct=100).initial_days == 14
     assert rules.audit_time(100, increase_pct=20, reduction_pct=10).initial_days == 7.5
@@ -204,9 +219,25 @@ def test_at_least_a_quarter_of_the_sample_is_drawn_at_random():
 
     picked = rules.pick_sites(sites, 8, chosen=chosen, rng=random.Random(7))
 
-    assert len(picked) == len(set(picked)) == 8
-    assert sum(site in chosen for site in picked[:6]) == 6
-    assert len(picked[6:]) == 2  # ⌈8 / 4⌉ drawn at random from the rest
+    # Every choice kept, and ⌈8 / 4⌉ more drawn at random: the sample grows to ten.
+    assert len(picked) == len(set(picked)) == 10
+    assert picked[:8] == chosen
+    assert not set(picked[8:]) & set(chosen)
+
+
+def test_a_few_choices_are_topped_up_at_random_to_the_sample_size():
+    sites = [f"site {n}" for n in range(20)]
+
+    picked = rules.pick_sites(sites, 5, chosen=["site 3", "elsewhere"], rng=random.Random(1))
+
+    assert len(picked) == len(set(picked)) == 5
+    assert picked[0] == "site 3"
+
+
+def test_choices_never_push_the_sample_past_the_sites_there_are():
+    sites = ["a", "b", "c", "d"]
+
+    assert sorted(rules.pick_sites(sites, 4, chosen=sites)) == sites
 
 
 def test_a_sample_larger_than_the_sites_is_refused():

@@ -3,22 +3,27 @@ one evidence pack or one external audit, ending by itself on its expiry date. Th
 sets a password from an emailed link; every page the guest opens is written to the change
 log; any other page is refused."""
 
+import logging
+import smtplib
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from norma.certification.models import EvidencePack, ExternalAudit, RegistrarAccess
-from norma.certification.models.evidence import end_guest_access
-from norma.core.actions import ActionRefused, CreateRecord, Transition
-from norma.core.changelog import record_change
+from norma.core.actions import Action, ActionRefused, CreateRecord, Transition
+from norma.core.changelog import record_change, snapshot
 from norma.core.models import Person
 from norma.notifications.conf import base_url
+
+logger = logging.getLogger(__name__)
 
 GUEST_PREFIX = "/certification/guest/"
 # Pages a guest may open besides their own: leaving, and setting their password.
@@ -26,52 +31,82 @@ GUEST_OPEN = ("/static/", "/logout/", "/account/set-password/", "/healthz")
 
 
 class GrantRegistrarAccess(CreateRecord):
-    """Create the guest account, time-boxed to the expiry date, and email the invitation."""
+    """Give a registrar's auditor access: a guest account made for them (or theirs from an
+    earlier audit), time-boxed to the expiry date, and an emailed invitation."""
 
     def __init__(self, actor, model=RegistrarAccess, **kwargs):
         super().__init__(actor, model, **kwargs)
 
     def check_rules(self):
         email = (self.data.get("guest_email") or "").strip().lower()
-        if email and Person.objects.filter(email__iexact=email).exists():
+        person = Person.objects.filter(email__iexact=email).first() if email else None
+        if person is not None and not person.registrar_accesses.exists():
             raise ActionRefused(
-                "Someone with this email already has an account: give the guest their own address.",
-                {"guest_email": ["This email already belongs to an account."]},
+                "Someone of the organisation has this email: a guest account is for the "
+                "registrar's auditor alone.",
+                {"guest_email": ["This email belongs to an account of the organisation."]},
             )
 
     def apply(self):
         access = super().apply()
-        guest = Person.objects.create_user(
-            email=access.guest_email.lower(),
-            password=None,
-            full_name=access.guest_name,
-            access_expires_at=access.expires_at,
-        )
+        guest = Person.objects.filter(email__iexact=access.guest_email).first()
+        if guest is None:
+            guest = Person.objects.create_user(
+                email=access.guest_email.lower(),
+                password=None,
+                full_name=access.guest_name,
+                access_expires_at=access.expires_at,
+            )
+            record_change(guest, "create", after=snapshot(guest), reason=str(access))
         access.guest = guest
-        access.save(update_fields=["guest"])
+        access.save(update_fields=["guest"])  # and the guest's sign-in follows its dates
         return access
 
     def after_commit(self):
         invite(self.obj)
 
 
+class ResendInvitation(Action):
+    """Send the invitation again (a lost email, or a link more than three days old)."""
+
+    code = "resend"
+    label = "Send the invitation again"
+    permission = "certification.change_registraraccess"
+
+    def check_rules(self):
+        if not self.obj.is_open:
+            raise ActionRefused(f"{self.obj.reference} has ended: grant a new access.")
+
+    def apply(self):
+        return self.obj
+
+    def logged_values(self, before):
+        return None, {"invited": self.obj.guest_email}
+
+    def after_commit(self):
+        invite(self.obj)
+
+
 def invite(access: RegistrarAccess):
+    """Email the guest a link to set their password; a mail server that refuses is logged,
+    and the invitation can be sent again from the access's page."""
     guest = access.guest
+    uid = urlsafe_base64_encode(force_bytes(guest.pk))
     link = base_url() + reverse(
-        "password_set",
-        args=[
-            urlsafe_base64_encode(force_bytes(guest.pk)),
-            default_token_generator.make_token(guest),
-        ],
+        "password_set", args=[uid, default_token_generator.make_token(guest)]
     )
-    send_mail(
-        f"Access to {access.evidence_pack or access.external_audit}",
-        f"Hello {guest.full_name},\n\nYou have read-only access to "
-        f"{access.evidence_pack or access.external_audit} until "
-        f"{access.expires_on:%-d %B %Y}. Set your password here, then sign in:\n\n{link}\n",
-        None,
-        [guest.email],
-    )
+    what = access.evidence_pack or access.external_audit
+    try:
+        send_mail(
+            f"Access to {what}",
+            f"Hello {guest.full_name},\n\nYou have read-only access to {what} until "
+            f"{access.expires_on:%-d %B %Y}. Set your password here, then sign in:\n\n"
+            f"{link}\n\nThe link works for {settings.PASSWORD_RESET_TIMEOUT // 86400} days.\n",
+            None,
+            [guest.email],
+        )
+    except (smtplib.SMTPException, OSError):
+        logger.exception("The invitation for %s could not be sent", access.reference)
 
 
 class RevokeRegistrarAccess(Transition):
@@ -82,93 +117,99 @@ class RevokeRegistrarAccess(Transition):
     sources = (RegistrarAccess.Status.ACTIVE,)
     target = RegistrarAccess.Status.REVOKED
 
-    def prepare(self):
-        self.change_related(self.obj.guest, end_guest_access, "guest.access-ended")
+
+ACCESS_ACTIONS = [ResendInvitation, RevokeRegistrarAccess]
 
 
-ACCESS_ACTIONS = [RevokeRegistrarAccess]
-
-
-def grant_of(person) -> RegistrarAccess | None:
-    """The registrar access a signed-in person is a guest of; only time-boxed accounts are
-    looked up, so other people's requests cost no query."""
+def grants_of(person) -> list[RegistrarAccess] | None:
+    """The accesses of a guest, newest first; None for anyone who is not a guest. Only
+    time-boxed accounts are looked up, so other people's requests cost no query."""
     if not person.is_authenticated or person.access_expires_at is None:
         return None
-    return (
+    grants = list(
         RegistrarAccess.objects.filter(guest=person)
         .select_related("evidence_pack", "external_audit")
-        .first()
+        .order_by("-pk")
     )
+    return grants or None
 
 
 class RegistrarGuestMiddleware:
-    """Keeps a guest to their own pages and logs every page they open."""
+    """Keeps a guest to their own pages and logs every page they open or are refused."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        access = grant_of(request.user) if hasattr(request, "user") else None
-        if access is None:
+        grants = grants_of(request.user) if hasattr(request, "user") else None
+        if grants is None:
             return self.get_response(request)
-        if request.path.startswith(GUEST_OPEN):
+        path = request.path_info
+        if path.startswith(GUEST_OPEN):
             return self.get_response(request)
-        if request.path == "/":  # where signing in leads
-            return redirect(GUEST_PREFIX)
-        if not access.is_open or not request.path.startswith(GUEST_PREFIX):
-            record_change(access, "guest.refused", after={"path": request.path})
+        if path == "/":  # where signing in leads
+            return redirect(reverse("certification:guest_home"))
+        open_grants = [grant for grant in grants if grant.is_open]
+        if not open_grants or not path.startswith(GUEST_PREFIX):
+            record_change(grants[0], "guest.refused", after={"path": path})
             raise PermissionDenied
-        request.registrar_access = access
+        request.registrar_accesses = open_grants
         response = self.get_response(request)
         record_change(
-            access,
+            open_grants[0],
             "guest.view",
-            after={"path": request.path, "method": request.method, "status": response.status_code},
+            after={"path": path, "method": request.method, "status": response.status_code},
         )
         return response
 
 
 # -- the guest's pages ---------------------------------------------------------------------
-def _access(request) -> RegistrarAccess:
-    access = getattr(request, "registrar_access", None)
-    if access is None:
+def _grants(request) -> list[RegistrarAccess]:
+    grants = getattr(request, "registrar_accesses", None)
+    if not grants:
         raise PermissionDenied
-    return access
+    return grants
 
 
 @login_required
 def guest_home(request):
-    access = _access(request)
-    audit = access.external_audit
+    grants = _grants(request)
+    audits = [g.external_audit for g in grants if g.external_audit]
     return render(
         request,
         "certification/guest_home.html",
         {
-            "access": access,
-            "pack": access.evidence_pack,
-            "audit": audit,
-            "findings": list(audit.findings.live().order_by("pk")) if audit else [],
-            "attachments": list(audit.attachments.all()) if audit else [],
+            "grants": grants,
+            "packs": [g.evidence_pack for g in grants if g.evidence_pack],
+            "audits": [
+                (
+                    audit,
+                    list(audit.findings.live().order_by("pk")),
+                    list(audit.attachments.all()),
+                )
+                for audit in audits
+            ],
+            "until": max(g.expires_on for g in grants),
         },
     )
 
 
 @login_required
 def guest_pack(request, reference):
-    access = _access(request)
-    pack = access.evidence_pack
-    if pack is None or pack.reference != reference or pack.status != EvidencePack.Status.BUILT:
+    packs = [g.evidence_pack for g in _grants(request) if g.evidence_pack]
+    pack = next((p for p in packs if p.reference == reference), None)
+    if pack is None or pack.status != EvidencePack.Status.BUILT:
         raise Http404
     return FileResponse(pack.file.open("rb"), as_attachment=True, filename=f"{reference}.zip")
 
 
 @login_required
 def guest_file(request, pk):
-    access = _access(request)
-    audit: ExternalAudit | None = access.external_audit
-    if audit is None:
-        raise Http404
-    attachment = get_object_or_404(audit.attachments.all(), pk=pk)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
-    )
+    audits: list[ExternalAudit] = [g.external_audit for g in _grants(request) if g.external_audit]
+    for audit in audits:
+        attachment = audit.attachments.filter(pk=pk).first()
+        if attachment is not None:
+            return FileResponse(
+                attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+            )
+    raise Http404

@@ -257,7 +257,11 @@ def roadmap(person, report=None, stages=None) -> list[Milestone]:
         .filter(status=ExternalAudit.Status.HELD)
         .values_list("kind", flat=True)
     )
-    planned = set(ExternalAudit.objects.live().values_list("kind", flat=True))
+    planned = set(
+        ExternalAudit.objects.live()
+        .exclude(status=ExternalAudit.Status.CANCELLED)
+        .values_list("kind", flat=True)
+    )
     for kind, title in (("stage_1", "Stage 1 audit"), ("stage_2", "Stage 2 audit")):
         state = DONE if kind in held else (STARTED if kind in planned else NOT_STARTED)
         sentence = {DONE: "Held.", STARTED: "Planned.", NOT_STARTED: "Not planned yet."}[state]

@@ -76,11 +76,27 @@ def sample_refusals(sample: EvidenceSample) -> dict[str, str]:
     return errors
 
 
+# The registrar's own dealings are not evidence for the registrar: packs, samples, guest
+# accounts, the gap analysis, the registrar and the cycle with its costs stay out.
+NOT_EVIDENCE = {
+    "certification.evidencepack",
+    "certification.evidencesample",
+    "certification.registraraccess",
+    "certification.gapassessment",
+    "certification.gapanswer",
+    "certification.gapaction",
+    "certification.certificationbody",
+    "certification.certificationcycle",
+}
+
+
 def clause_registers(clause_refs: list[str]) -> list:
     """The registers whose records are evidence for the clauses (all that name any when
     no clause is chosen)."""
 
     def touches(register) -> bool:
+        if register.model._meta.label_lower in NOT_EVIDENCE:
+            return False
         if not clause_refs:
             return bool(register.clause_refs)
         return any(
@@ -197,6 +213,25 @@ def changelog_csv(models_in: list, pack: EvidencePack) -> bytes:
 
 # -- the job ------------------------------------------------------------------------------
 def build_pack(job, pack_id: int):
+    try:
+        return _build(job, pack_id)
+    except Exception as error:
+        failed(pack_id, error)
+        raise
+
+
+def failed(pack_id: int, error: Exception):
+    """Say on the pack that the build failed (its last ZIP stays available)."""
+    with transaction.atomic():
+        pack = EvidencePack.objects.select_for_update().get(pk=pack_id)
+        before = snapshot(pack)
+        pack.status = EvidencePack.Status.FAILED
+        pack.build_error = str(error)[:2000]
+        pack.save(update_fields=["status", "build_error", "updated_at"])
+        record_change(pack, "build-failed", before=before, after=snapshot(pack))
+
+
+def _build(job, pack_id: int):
     pack = EvidencePack.objects.get(pk=pack_id)
     person = job.job.created_by
     refs = sorted(pack.clauses.values_list("ref", flat=True))
@@ -224,11 +259,6 @@ def build_pack(job, pack_id: int):
             }
         )
         store(pack, path, manifest)
-    except Exception as error:
-        EvidencePack.objects.filter(pk=pack.pk).update(
-            status=EvidencePack.Status.FAILED, build_error=str(error)[:2000]
-        )
-        raise
     finally:
         path.unlink(missing_ok=True)
     job.progress(job.job.total, force=True)

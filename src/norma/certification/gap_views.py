@@ -4,6 +4,7 @@ clause-by-clause questionnaire, and the report as PDF."""
 from collections import Counter
 from datetime import datetime, time
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -138,16 +139,34 @@ def assess(request, reference):
             ],
             "posted": request.POST if errors else None,
             "today": timezone.localdate(),
-            "people": _people(request.user),
+            "people": _people(),
         },
         status=422 if errors else 200,
     )
 
 
-def _people(person):
+def _people(person=None):
+    """Who may own a gap action: the organisation's people, not time-boxed guests."""
     from norma.core.models import Person
 
-    return Person.objects.filter(is_active=True).order_by("full_name").only("pk", "full_name")
+    return Person.objects.filter(is_active=True, access_expires_at__isnull=True).order_by(
+        "full_name"
+    )
+
+
+class ActionFields(forms.Form):
+    """The action given with an answer, checked as a form before anything is saved."""
+
+    title = forms.CharField(max_length=250)
+    owner = forms.ModelChoiceField(
+        queryset=_people(),
+        error_messages={
+            "required": "Give the action an owner.",
+            "invalid_choice": "Choose the owner from the list.",
+        },
+    )
+    due_date = forms.DateField(error_messages={"required": "Give the action a due date."})
+    description = forms.CharField(required=False)
 
 
 def _save(request, answer) -> dict:
@@ -166,27 +185,23 @@ def _save_both(request, answer) -> dict:
         "notes": request.POST.get("notes", ""),
         "evidence": request.POST.get("evidence", ""),
     }
+    if not request.POST.get("version"):
+        return {"__all__": ["The form does not say which version it was opened at; reload."]}
+    fields = None
+    if request.POST.get("action_title", "").strip():
+        given = {k.removeprefix("action_"): v for k, v in request.POST.items()}
+        fields = ActionFields({k: given.get(k, "") for k in ActionFields.base_fields})
+        if not fields.is_valid():
+            return {f"action_{k}": v for k, v in fields.errors.items()}
     try:
         answer = UpdateRecord(
             request.user, answer, data=data, expected_version=request.POST.get("version")
         ).execute()
     except ActionRefused as refused:
         return refused.errors or {"__all__": [refused.message]}
-    if request.POST.get("action_title", "").strip():
-        from norma.core.models import Person
-
-        owner = Person.objects.filter(pk=request.POST.get("action_owner") or None).first()
+    if fields is not None:
         try:
-            AddGapAction(
-                request.user,
-                data={
-                    "answer": answer,
-                    "title": request.POST["action_title"],
-                    "description": request.POST.get("action_description", ""),
-                    "owner": owner,
-                    "due_date": request.POST.get("action_due_date") or None,
-                },
-            ).execute()
+            AddGapAction(request.user, data={"answer": answer, **fields.cleaned_data}).execute()
         except ActionRefused as refused:
             errors = refused.errors or {"__all__": [refused.message]}
             return {f"action_{key}": value for key, value in errors.items()}

@@ -2,12 +2,13 @@
 stored ZIP against its manifest, download it."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from norma.certification.evidence import ArchiveError, verify_pack
 from norma.certification.models import EvidencePack
-from norma.core.actions import Action, ActionRefused
+from norma.core.actions import Action, ActionRefused, NotPermitted
 from norma.jobs.models import Job
 from norma.jobs.runner import start_job
 
@@ -35,6 +36,9 @@ class BuildEvidencePack(Action):
     def check_rules(self):
         if self.obj.is_archived:
             raise ActionRefused(f"{self.obj.reference} is archived.")
+        if not self.actor.scope.unlimited:
+            # The pack holds every site's records as its builder sees them.
+            raise NotPermitted("A pack is built by someone who sees every site.")
         if building(self.obj):
             raise ActionRefused("The pack is being built already: wait for it to finish.")
 
@@ -99,7 +103,11 @@ def pack_status(request, reference):
 
 @login_required
 def download(request, reference):
+    """The last ZIP built (kept while a new one builds): for the quality team, who may see
+    everything it holds."""
     pack = _pack(request, reference)
-    if pack.status != P.BUILT or not pack.file:
+    if not request.user.has_perm("certification.change_evidencepack"):
+        raise PermissionDenied
+    if pack.status == P.DRAFT or not pack.file:
         raise Http404
     return FileResponse(pack.file.open("rb"), as_attachment=True, filename=f"{reference}.zip")

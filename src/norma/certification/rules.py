@@ -160,15 +160,21 @@ def audit_time(personnel: int, reduction_pct=0, increase_pct=0) -> AuditTime:
         )
         reduction = MAX_REDUCTION
     exact = table * (1 + increase - reduction)
-    initial = half_days(exact)
-    if reduction:  # rounding never takes the reduction past the cap
-        initial = max(initial, half_days_up(table * (1 + increase - MAX_REDUCTION)))
+    floor = table * (1 + increase - MAX_REDUCTION)
+
+    def rounded(share: Fraction) -> Fraction:
+        days = half_days(exact * share)
+        if reduction:  # rounding never takes the reduction past the cap
+            days = max(days, half_days_up(floor * share))
+        return days
+
+    initial = rounded(Fraction(1))
     return AuditTime(
         personnel=personnel,
         table_days=table,
         initial_days=initial,
-        surveillance_days=half_days(exact * SURVEILLANCE_SHARE),
-        recertification_days=half_days(exact * RECERTIFICATION_SHARE),
+        surveillance_days=rounded(SURVEILLANCE_SHARE),
+        recertification_days=rounded(RECERTIFICATION_SHARE),
         min_onsite_days=initial * ONSITE_SHARE,
         warnings=tuple(warnings),
     )
@@ -209,15 +215,16 @@ def site_sample(sites: int) -> dict[str, int]:
 
 
 def pick_sites(sites: list, size: int, chosen=(), rng: random.Random | None = None) -> list:
-    """A sample of `size` sites: those the auditors chose on risk first, then the rest at
-    random, with at least a quarter of the sample drawn at random."""
+    """A sample of at least `size` sites: every site the auditors chose on risk, then the
+    rest at random, at least a quarter of the sample at random; choosing more enlarges the
+    sample rather than dropping a choice."""
     if size > len(sites):
         raise ValueError(f"A sample of {size} cannot be drawn from {len(sites)} sites.")
     rng = rng or random.SystemRandom()
-    at_random = max(math.ceil(size * RANDOM_SHARE), size - len(chosen))
-    picked = [site for site in chosen if site in sites][: size - at_random]
+    picked = list(dict.fromkeys(site for site in chosen if site in sites))
+    total = min(len(sites), max(size, len(picked) + math.ceil(size * RANDOM_SHARE)))
     rest = [site for site in sites if site not in picked]
-    return picked + rng.sample(rest, at_random)
+    return picked + rng.sample(rest, total - len(picked))
 
 
 # -- where a cycle stands -----------------------------------------------------------------

@@ -100,11 +100,16 @@ def milestones(cycle: CertificationCycle, audits: list, today: datetime.date) ->
 def cycle_context(cycle: CertificationCycle, person) -> dict:
     today = timezone.localdate()
     audits = list(
-        ExternalAuditRegister.queryset_for(person).filter(cycle=cycle).order_by("start_date")
+        ExternalAuditRegister.queryset_for(person)
+        .live()
+        .filter(cycle=cycle)
+        .order_by("start_date")
+        .prefetch_related("sites")
     )
     steps = milestones(cycle, audits, today)
     findings = list(
         ExternalFindingRegister.queryset_for(person)
+        .live()
         .filter(external_audit__cycle=cycle)
         .order_by("external_audit__start_date", "pk")
     )

@@ -53,42 +53,76 @@ class RecordCertificationDecision(Transition):
     optional_fields = ("issue_date", "expiry_date")
 
     def check_step(self):
-        audits = list(self.obj.external_audits.all())
-        held = {a.kind for a in audits if a.status == A.HELD}
-        needed = "recertification" if self.obj.previous_cycle_id else "stage_2"
-        if needed not in held:
-            label = ExternalAudit.Kind(needed).label.lower()
+        held = self.held_kinds()
+        if self.obj.previous_cycle_id is None:
+            missing = [k for k in ("stage_1", "stage_2") if k not in held]
+        else:
+            missing = [] if held & {"recertification", "stage_2"} else ["recertification"]
+        if missing:
+            label = " and ".join(ExternalAudit.Kind(k).label.lower() for k in missing)
             raise ActionRefused(f"Record the {label} audit as held before the decision.")
-        findings = ExternalFinding.objects.filter(external_audit__cycle=self.obj)
-        majors = unverified_majors(findings.select_related("external_audit"), needed)
+        self.check_majors(("stage_2", "recertification"))
+
+    def held_kinds(self) -> set[str]:
+        return {a.kind for a in self.obj.external_audits.live() if a.status == A.HELD}
+
+    def check_majors(self, kinds):
+        findings = (
+            ExternalFinding.objects.live()
+            .filter(external_audit__cycle=self.obj, external_audit__kind__in=kinds)
+            .select_related("external_audit")
+        )
+        majors = [f for kind in kinds for f in unverified_majors(findings, kind)]
         if majors:
             raise ActionRefused(
                 f"Major nonconformity {', '.join(f.reference for f in majors)} is not verified "
                 "by the registrar yet: a certificate is decided only once it is."
             )
-        deadline = stage_2_deadline(audits)
-        if needed == "stage_2" and deadline:
-            late = [
-                f
-                for f in findings.filter(grade="major", external_audit__kind="stage_2")
-                if f.verified_on and f.verified_on > deadline
-            ]
-            if late:
-                raise ActionRefused(
-                    f"Major nonconformity {late[0].reference} was verified more than six months "
-                    "after stage 2: stage 2 must be repeated before the decision."
-                )
+        deadline = stage_2_deadline(list(self.obj.external_audits.live()))
+        late = [
+            f
+            for f in findings
+            if f.external_audit.kind == "stage_2"
+            and f.grade == "major"
+            and deadline
+            and f.verified_on
+            and f.verified_on > deadline
+        ]
+        if late:
+            raise ActionRefused(
+                f"Major nonconformity {late[0].reference} was verified more than six months "
+                "after stage 2: stage 2 must be repeated before the decision."
+            )
 
     def prepare(self):
-        last_day = max(
-            (a.end_date for a in self.obj.external_audits.all() if a.status == A.HELD),
-            default=None,
-        )
-        if last_day and self.obj.decision_date < last_day:
+        cycle = self.obj
+        held = [a for a in cycle.external_audits.live() if a.status == A.HELD]
+        last_day = max((a.end_date for a in held), default=None)
+        if last_day and cycle.decision_date < last_day:
             raise InvalidInput(
                 "Some fields are not valid.",
                 {"decision_date": [f"The decision follows the last audit day ({last_day})."]},
             )
+        # More than six months after expiry: certified again from a stage 2 at least.
+        late = cycle.previous_cycle_id and not cycle.renews_in_time()
+        if late and "stage_2" not in {a.kind for a in held}:
+            raise ActionRefused(
+                "The certificate being renewed expired more than six months before this "
+                "decision: a stage 2 audit is needed, not only a recertification audit."
+            )
+        if not cycle.expiry_date:
+            cycle.expiry_date = cycle.default_expiry()
+
+    def apply(self):
+        cycle = super().apply()
+        previous = cycle.previous_cycle if cycle.previous_cycle_id else None
+        if previous and previous.status != C.CLOSED:
+            self.change_related(previous, close_renewed, "close")
+        return cycle
+
+
+def close_renewed(cycle):
+    cycle.status = C.CLOSED
 
 
 class CloseCycle(Transition):

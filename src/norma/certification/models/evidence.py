@@ -56,6 +56,8 @@ class EvidencePack(Record):
 
     def clean(self):
         super().clean()
+        if self.pk and self.status in (self.Status.BUILT, self.Status.FAILED):
+            self.status = self.Status.DRAFT  # edited: the ZIP no longer matches; build again
         if self.period_start and self.period_end:
             if self.period_end < self.period_start:
                 raise ValidationError({"period_end": "The period cannot end before it starts."})
@@ -136,13 +138,13 @@ class RegistrarAccess(Record):
     status = models.CharField(
         max_length=32, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
-    guest = models.OneToOneField(
+    guest = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         editable=False,
-        related_name="registrar_access",
+        related_name="registrar_accesses",
     )
     guest_name = models.CharField(max_length=150)
     guest_email = models.EmailField()
@@ -174,6 +176,8 @@ class RegistrarAccess(Record):
                 errors["expires_on"] = "The expiry date has already passed."
             elif self.expires_on > today + datetime.timedelta(days=GUEST_DAYS):
                 errors["expires_on"] = f"Guest access lasts {GUEST_DAYS} days at most."
+        if self.pk and self.guest_id and self.guest_email.lower() != self.guest.email:
+            errors["guest_email"] = "The guest's email is fixed once invited: grant a new access."
         if errors:
             raise ValidationError(errors)
 
@@ -200,18 +204,18 @@ class RegistrarAccess(Record):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        if self.guest_id and self.status == self.Status.ACTIVE and not self.is_archived:
-            # The guest's sign-in follows the expiry date, moved or not (the access record's
-            # own change-log entry holds the new date).
+        if self.guest_id:
+            # The guest's sign-in follows their accesses: moved, revoked or archived, it is
+            # worked out again (each access's own change-log entry says what changed).
             type(self.guest).objects.filter(pk=self.guest_id).update(
-                access_expires_at=self.expires_at
+                access_expires_at=guest_expiry(self.guest_id)
             )
 
-    def after_archive(self, action):
-        super().after_archive(action)
-        if self.guest_id:  # an archived access lets nobody in
-            action.change_related(self.guest, end_guest_access, "guest.access-ended")
 
-
-def end_guest_access(guest):
-    guest.access_expires_at = timezone.now()
+def guest_expiry(guest_id) -> datetime.datetime:
+    """A guest may sign in until the last of their open accesses ends; with none, not now."""
+    grants = RegistrarAccess.objects.filter(
+        guest_id=guest_id, status=RegistrarAccess.Status.ACTIVE, archived_at__isnull=True
+    )
+    ends = [grant.expires_at for grant in grants]
+    return max(ends, default=timezone.now())

@@ -182,11 +182,26 @@ class CertificationCycle(Record):
         if errors:
             raise ValidationError(errors)
 
+    def renews_in_time(self) -> bool:
+        """Renewed before the old certificate expired, or restored within six months of it:
+        the new cycle keeps the old one's dates (ISO/IEC 17021-1 9.6.3)."""
+        previous = self.previous_cycle if self.previous_cycle_id else None
+        if previous is None or previous.expiry_date is None:
+            return False
+        until = rules.add_months(previous.expiry_date, rules.RESTORATION_MONTHS)
+        return self.decision_date is None or self.decision_date <= until
+
     def default_expiry(self) -> datetime.date:
-        previous = self.previous_cycle
-        if previous and previous.expiry_date and self.decision_date <= previous.expiry_date:
-            return rules.next_cycle_expiry(previous.expiry_date)
+        if self.renews_in_time():
+            return rules.next_cycle_expiry(self.previous_cycle.expiry_date)
         return rules.cycle_dates(self.decision_date).expiry
+
+    def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():
+            return refusal
+        if self.status == self.Status.CLOSED:
+            return f"{self.reference} is closed: it is a record now."
+        return None
 
     def save(self, *args, **kwargs):
         # The due date is the latest day of the next audit or decision the cycle waits for,
@@ -206,6 +221,7 @@ class CertificationCycle(Record):
             for audit in self.external_audits.all()
             if audit.kind == ExternalAudit.Kind.SURVEILLANCE
             and audit.status == ExternalAudit.Status.HELD
+            and not audit.is_archived
         ]
 
     def next_audit_due(self) -> datetime.date | None:
@@ -285,6 +301,16 @@ class ExternalAudit(Record):
         verbose_name = "external audit"
         ordering = ["-start_date", "-id"]
 
+    def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():
+            return refusal
+        if self.status != self.Status.PLANNED:
+            return (
+                f"{self.reference} is {self.get_status_display().lower()}: its record is kept "
+                "as it was; attach files or record findings instead."
+            )
+        return None
+
     def clean(self):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
@@ -358,10 +384,33 @@ class ExternalFinding(Record):
     def is_nonconformity(self) -> bool:
         return self.grade in self.NONCONFORMITIES
 
+    def edit_refusal(self) -> str | None:
+        if refusal := super().edit_refusal():
+            return refusal
+        if self.status == self.Status.VERIFIED:
+            return f"{self.reference} is verified by the registrar: it is a record now."
+        return None
+
     def clean(self):
         super().clean()
         if self.pk is None:  # an opportunity or observation needs no answer
             self.status = self.Status.OPEN if self.is_nonconformity else self.Status.NOTED
+        else:  # what the registrar graded, and where, is not rewritten afterwards
+            grade, audit = (
+                ExternalFinding.objects.filter(pk=self.pk)
+                .values_list("grade", "external_audit_id")
+                .get()
+            )
+            fixed = {"grade": grade, "external_audit_id": audit}
+            changed = [name for name, value in fixed.items() if getattr(self, name) != value]
+            if changed:
+                raise ValidationError(
+                    {
+                        name.removesuffix("_id"): "Fixed once recorded: archive the finding "
+                        "and record it again if it was entered wrongly."
+                        for name in changed
+                    }
+                )
         audit = self.external_audit if self.external_audit_id else None
         if audit is None:
             return
