@@ -3,14 +3,15 @@ stored ZIP against its manifest, download it."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 
 from norma.certification.evidence import ArchiveError, verify_pack
 from norma.certification.models import EvidencePack
 from norma.core.actions import Action, ActionRefused, NotPermitted
 from norma.jobs.models import Job
 from norma.jobs.runner import start_job
+from norma.jobs.views import progress_while_running
 
 P = EvidencePack.Status
 
@@ -94,11 +95,9 @@ def pack_status(request, reference):
     """Polled while the pack is built; once done the page reloads to offer the ZIP."""
     pack = _pack(request, reference)
     job = build_job(pack)
-    if job is None or job.finished:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
-    return render(request, "certification/_pack_status.html", {"obj": pack, "build_job": job})
+    return progress_while_running(
+        request, job, "certification/_pack_status.html", {"obj": pack, "build_job": job}
+    )
 
 
 @login_required

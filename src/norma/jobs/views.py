@@ -1,7 +1,7 @@
 """People watch their long work here; the page polls via htmx until the job finishes."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from norma.core.htmx import render_page
@@ -38,3 +38,13 @@ def job_result(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def progress_while_running(request, job, template: str, context: dict):
+    """The answer to a page polling a record's job: its progress while it runs, then an
+    empty answer that tells htmx to reload the page, which shows the result."""
+    if job is None or job.finished:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, template, context)

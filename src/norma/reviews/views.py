@@ -2,12 +2,12 @@
 progress while it is generated, and the minutes as PDF and DOCX."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from norma.jobs.models import Job
+from norma.jobs.views import progress_while_running
 from norma.reviews.models import ReviewDecision
 from norma.reviews.registers import ManagementReviewRegister
 from norma.reviews.report import download_minutes
@@ -63,11 +63,9 @@ def pack_status(request, reference):
     """Polled while the pack is generated; once it is done the page reloads to show it."""
     review = _review(request, reference)
     job = pack_job(review)
-    if job is None or job.finished:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
-    return render(request, "reviews/_pack_status.html", {"obj": review, "pack_job": job})
+    return progress_while_running(
+        request, job, "reviews/_pack_status.html", {"obj": review, "pack_job": job}
+    )
 
 
 @login_required
