@@ -710,7 +710,7 @@ def test_the_cycle_page_prices_the_cycle_at_the_day_rate(client_for, quality_man
     text = page_text(client_for(quality_manager).get(page_of(recent)))
 
     # 8 + 2 × 2.5 + 5.5 = 18.5 days at 1,150 a day
-    assert "Cost over the cycle 21275 at 1150 a day" in text
+    assert "Cost over the cycle 21,275 at 1,150 a day" in text
 
 
 def test_the_cycle_page_asks_for_a_day_rate_to_price_it(client_for, quality_manager, cycle):

@@ -19,7 +19,7 @@ from norma.certification.registers import (
 from norma.reports import charts
 from norma.standards import readiness
 
-TONE = {"done": "ok", "due": "brand", "overdue": "bad", "window": "warn"}
+TONE = {"done": "ok", "due": "brand", "overdue": "bad", "window": "warn", "record": "warn"}
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ def milestones(cycle: CertificationCycle, audits: list, today: datetime.date) ->
             ("stage_2", "Stage 2", cycle.stage_2_date),
         ):
             day = min(held[kind], default=None)
-            done = day or cycle.decision_date
-            steps.append(Milestone(label, day or planned, "done" if done else "due"))
+            if day or cycle.decision_date:
+                state = "done"
+            else:  # a planned date gone by: the audit took place, or it slipped
+                state = "record" if planned and planned < today else "due"
+            steps.append(Milestone(label, day or planned, state))
     else:
         day = min(held["recertification"], default=None)
         steps.append(Milestone("Recertification audit", day, "done" if day else "due"))
@@ -129,7 +132,8 @@ def cycle_context(cycle: CertificationCycle, person) -> dict:
         ),
         "audit_time": time,
         "sample": _sample(cycle),
-        "budget": budget,
+        "budget": f"{float(budget):,.0f}" if budget is not None else None,
+        "day_rate": f"{float(cycle.day_rate):,.0f}" if cycle.day_rate else "",
         "external_audits": audits,
         "findings": findings,
         "flags": cycle_flags(cycle, audits, findings, today),
