@@ -150,6 +150,10 @@ def build(base: str, cookie: str, token: str, department=None) -> list[Scenario]
                 get(f"/reviews/management-reviews/{review}/minutes.pdf"),
             ),
         ]
+    scenarios += [  # reads every clause check, whatever the certification data
+        Scenario("certification cockpit (roadmap, stage 1 and 2)", get("/certification/")),
+        Scenario("certification cycle list", get("/certification/certification-cycles/")),
+    ]
     pdf = f"/reports/record/planning/process/{reference}.pdf"
     if _exists(base, pdf, cookie):
         scenarios.append(Scenario("PDF report", get(pdf)))
