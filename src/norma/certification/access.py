@@ -18,7 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from norma.certification.models import EvidencePack, ExternalAudit, RegistrarAccess
-from norma.core.actions import Action, ActionRefused, CreateRecord, Transition
+from norma.core.actions import Action, ActionRefused, CreateRecord, NotPermitted, Transition
 from norma.core.changelog import record_change, snapshot
 from norma.core.models import Person
 from norma.notifications.conf import base_url
@@ -38,6 +38,10 @@ class GrantRegistrarAccess(CreateRecord):
         super().__init__(actor, model, **kwargs)
 
     def check_rules(self):
+        if self.data.get("evidence_pack") and not self.actor.scope.unlimited:
+            raise NotPermitted(
+                "A pack holds every site's records: someone who sees them all shares it."
+            )
         email = (self.data.get("guest_email") or "").strip().lower()
         person = Person.objects.filter(email__iexact=email).first() if email else None
         if person is not None and not person.registrar_accesses.exists():
@@ -145,6 +149,7 @@ class RegistrarGuestMiddleware:
         if grants is None:
             return self.get_response(request)
         path = request.path_info
+        request.registrar_guest = True  # the page, even a refusal, is laid out for a guest
         if path.startswith(GUEST_OPEN):
             return self.get_response(request)
         if path == "/":  # where signing in leads

@@ -131,7 +131,7 @@ def assess(request, reference):
             "answered": answered,
             "choices": [c for c in A.choices if c[0] != A.UNANSWERED],
             "errors": errors,
-            "general_errors": errors.get("__all__", []),
+            "general_errors": [*errors.get("__all__", []), *errors.get("version", [])],
             "action_errors": [
                 (key.removeprefix("action_").replace("_", " ").replace("  ", " "), value)
                 for key, value in errors.items()
