@@ -314,6 +314,9 @@ def test_the_guest_of_an_edited_pack_no_longer_gets_its_last_zip(quality_manager
     assert client.get(guest_pack_url(built)).status_code == 404
 
 
+REAL_WRITE_CONTENTS = evidence.write_contents
+
+
 @pytest.fixture
 def failed_rebuild(quality_manager, built, capture, monkeypatch):
     """A built pack whose second build fails half way (the disk filled up)."""
@@ -355,7 +358,7 @@ def test_after_a_failed_build_the_last_zip_is_still_downloaded(
 def test_a_build_after_a_failed_one_clears_the_error(
     quality_manager, failed_rebuild, capture, monkeypatch
 ):
-    monkeypatch.undo()
+    monkeypatch.setattr(evidence, "write_contents", REAL_WRITE_CONTENTS)
 
     again = build(quality_manager, failed_rebuild, capture)
 

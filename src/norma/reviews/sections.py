@@ -10,7 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -260,7 +260,10 @@ def objectives_met(review, period: Period) -> Section:
 
     objectives = Objective.objects.live().exclude(status="draft")
     rows = list(
-        objectives.annotate(latest_value=latest_in_period(period, "kpi")).order_by("due_date", "pk")
+        objectives.annotate(latest_value=latest_in_period(period, "kpi")).order_by(
+            F("due_date").asc(nulls_last=True),
+            "pk",  # the soonest due first, on every database
+        )
     )
     if not rows:
         return Section("No quality objectives are set (6.2).", missing=True)
